@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
+#include <sched.h>
 
 #include <algorithm>
 #include <bit>
@@ -238,7 +239,7 @@ void TcpContext::post(Request& req) {
     return;
   }
   if (matchUnexpected(p, req.peer, req)) return;
-  if (p.in == In::kClosed) {
+  if (p.in == In::kClosed || (p.in == In::kNone && p.out == Out::kClosed)) {
     connectionLost(req.peer, "the peer closed its connection before sending slot " + std::to_string(req.slot));
   }
   append(p.recvHead, p.recvTail, &req);
@@ -382,6 +383,11 @@ void TcpContext::onOutEvent(int peer, short revents) {
       closeFd(p.outFd);
       p.out = Out::kClosed;
       p.closedReason = why;
+      // The peer's context is gone; if it never connected to us, nothing
+      // will ever arrive from it.
+      if (p.in == In::kNone && p.recvHead) {
+        connectionLost(peer, "the peer closed its end before sending slot " + std::to_string(p.recvHead->slot));
+      }
       return;
     }
   }
@@ -602,8 +608,9 @@ bool TcpContext::consumeStage(Peer& p, int peer) {
   return any;
 }
 
-void TcpContext::readInbound(int peer) {
+bool TcpContext::readInbound(int peer) {
   Peer& p = peers_[peer];
+  bool any = false;
   for (;;) {
     consumeStage(p, peer);
     char* dst;
@@ -631,11 +638,15 @@ void TcpContext::readInbound(int peer) {
     do {
       n = ::recv(p.inFd, dst, ask, MSG_DONTWAIT);
     } while (n < 0 && errno == EINTR);
-    if (n == 0) return onInboundEof(peer);
+    if (n == 0) {
+      onInboundEof(peer);
+      return true;
+    }
     if (n < 0) {
-      if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return any;
       connectionLost(peer, errnoString(errno));
     }
+    any = true;
     if (direct) {
       size_t* got = p.rs == Read::kDirect ? &p.curRecv->done : &p.curUx->got;
       *got += static_cast<size_t>(n);
@@ -645,7 +656,7 @@ void TcpContext::readInbound(int peer) {
     }
     if (static_cast<size_t>(n) < ask) {  // drained for now
       consumeStage(p, peer);
-      return;
+      return true;
     }
   }
 }
@@ -748,12 +759,41 @@ bool TcpContext::pollOnce(std::chrono::nanoseconds timeout) {
   return true;
 }
 
+bool TcpContext::probe(Request* const* reqs, size_t n, bool* progressed) {
+  for (size_t i = 0; i < n; ++i) {
+    const Request& r = *reqs[i];
+    if (r.complete) continue;
+    if (r.op != Op::kRecv || r.peer == rank_ || peers_[r.peer].inFd < 0) return false;
+  }
+  *progressed = false;
+  int last = -1;
+  for (size_t i = 0; i < n; ++i) {
+    const Request& r = *reqs[i];
+    if (r.complete || r.peer == last || peers_[r.peer].inFd < 0) continue;
+    last = r.peer;
+    if (readInbound(r.peer)) *progressed = true;
+  }
+  return true;
+}
+
 bool TcpContext::test(Request& req) {
   checkFailed();
   if (req.complete) return true;
+  runTimers(Clock::now());
   pollOnce(std::chrono::nanoseconds(0));
   return req.complete;
 }
+
+// Spinning pays only when every spinning rank has a core. A spinning round
+// that made no progress takes a microsecond or two; when one took longer than
+// kPreemptedGap, the thread was descheduled (the sched_yield handed the core
+// to another runnable task): the cores are oversubscribed, and spinning would
+// only delay the peers it waits for. The context then blocks at once for
+// kNoSpinPeriod before it tries spinning again.
+namespace {
+constexpr std::chrono::microseconds kPreemptedGap{30};
+constexpr std::chrono::milliseconds kNoSpinPeriod{200};
+}  // namespace
 
 void TcpContext::wait(Request* const* reqs, size_t n, Deadline deadline) {
   checkFailed();
@@ -765,12 +805,15 @@ void TcpContext::wait(Request* const* reqs, size_t n, Deadline deadline) {
   };
   if (allDone()) return;
   const Clock::time_point start = Clock::now();
+  const std::chrono::nanoseconds spin = start < noSpinUntil_ ? std::chrono::nanoseconds(0) : opts_.spin;
   Clock::time_point lastProgress = start;
   Clock::time_point nextHook = start + hook_.interval;
-  bool spinning = true;
+  Clock::time_point roundStart = start;
+  bool spinning = spin.count() > 0;
+  unsigned iteration = 0;
   for (;;) {
     std::chrono::nanoseconds sleep(0);
-    Clock::time_point now = Clock::now();
+    Clock::time_point now = roundStart;
     if (!spinning) {
       Clock::time_point until = std::min(deadline, nextTimer(now));
       if (hook_.fn) until = std::min(until, nextHook);
@@ -778,7 +821,10 @@ void TcpContext::wait(Request* const* reqs, size_t n, Deadline deadline) {
       until = std::min(until, now + std::chrono::seconds(1));
       sleep = until > now ? until - now : std::chrono::nanoseconds(0);
     }
-    bool progressed = pollOnce(sleep);
+    bool progressed;
+    // While spinning, most rounds read the awaited connections directly;
+    // every 16th round (and whenever probing does not apply) polls all fds.
+    if (!spinning || (++iteration & 15) == 0 || !probe(reqs, n, &progressed)) progressed = pollOnce(sleep);
     if (allDone()) return;
     now = Clock::now();
     if (progressed) lastProgress = now;
@@ -787,9 +833,21 @@ void TcpContext::wait(Request* const* reqs, size_t n, Deadline deadline) {
       nextHook = now + hook_.interval;
       hook_.fn();
       checkFailed();
+      now = Clock::now();
     }
-    spinning = now - lastProgress < opts_.spin;
-    if (spinning && !progressed) runTimers(now);
+    if (spinning && !progressed && now - roundStart > kPreemptedGap) {
+      noSpinUntil_ = now + kNoSpinPeriod;
+      spinning = false;
+    } else {
+      spinning = spinning && now - lastProgress < spin;
+    }
+    if (spinning && !progressed) {
+      runTimers(now);
+      // Hands the core to another runnable task, if any (see above).
+      sched_yield();
+      now = Clock::now();
+    }
+    roundStart = now;
   }
 }
 

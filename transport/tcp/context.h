@@ -138,6 +138,10 @@ class TcpContext final : public transport::Context {
   // Polls every relevant fd with `timeout` (zero: no sleep) and handles what
   // is ready. Returns true if anything happened.
   bool pollOnce(std::chrono::nanoseconds timeout);
+  // Spinning fast path: reads the inbound connections of the incomplete
+  // receives in reqs directly (no poll). Returns false, doing nothing, when
+  // some incomplete request needs the poll set (a send, a missing connection).
+  bool probe(Request* const* reqs, size_t n, bool* progressed);
   void buildPollSet();
   Clock::time_point nextTimer(Clock::time_point now) const;
   void runTimers(Clock::time_point now);
@@ -152,7 +156,9 @@ class TcpContext final : public transport::Context {
   void readPending(size_t index);
   void dropPending(size_t index, const std::string& why);
   void bindInbound(int peer, int fd);
-  void readInbound(int peer);
+  // Reads what the inbound connection of `peer` has; true if it read
+  // anything (or hit EOF).
+  bool readInbound(int peer);
   bool consumeStage(Peer& p, int peer);
   void beginMessage(Peer& p, int peer, uint64_t slot, size_t size);
   void finishPayload(Peer& p);
@@ -187,6 +193,8 @@ class TcpContext final : public transport::Context {
   std::vector<int> active_;  // peers with a connection (or connect retry) open
   std::vector<PendingConn> pending_;
   std::exception_ptr failed_;
+  // Until then, wait() blocks without spinning (cores found oversubscribed).
+  Clock::time_point noSpinUntil_{};
 
   std::vector<pollfd> pfds_;
   std::vector<std::pair<Watch, int>> watches_;  // parallel to pfds_
