@@ -118,8 +118,13 @@ SockAddr loopback(int family) {
 std::string encodeAddress(const PeerAddress& a) {
   char nonce[17];
   std::snprintf(nonce, sizeof(nonce), "%016llx", static_cast<unsigned long long>(a.nonce));
-  std::string ip = a.sockaddr.family() == AF_INET6 ? "[" + a.sockaddr.ip() + "]" : a.sockaddr.ip();
-  return "tcp:" + a.host + ":" + ip + ":" + std::to_string(a.sockaddr.port()) + ":" + nonce;
+  std::string out = "tcp:";
+  out += a.host;
+  out += ':';
+  out += a.sockaddr.str();  // ip:port, IPv6 in brackets
+  out += ':';
+  out += nonce;
+  return out;
 }
 
 PeerAddress parseAddress(const std::string& text) {
