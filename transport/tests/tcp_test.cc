@@ -704,6 +704,8 @@ TEST(TcpAddress, BindAddressSelection) {
   o.ifname = "";
   o.address = "127.0.0.1";
   EXPECT_EQ(tcp::selectBindAddress(o).ip(), "127.0.0.1");
+  o.address = "localhost";  // a host name is resolved
+  EXPECT_EQ(tcp::selectBindAddress(o).family(), AF_INET);
   o.address = "::1";
   EXPECT_THROW(tcp::selectBindAddress(o), gloo::InvalidArgument);  // family mismatch
   o.address = "";
