@@ -9,7 +9,8 @@
 //     current range [lo, hi) is split at mid = lo + (hi-lo)/2; the partner
 //     (new ^ mask) with the bit clear keeps [lo, mid), the other [mid, hi);
 //     each sends the half it gives away and reduces the half it keeps
-//     (lower partner's data left). Partners share the same range at every
+//     (lower partner's data left), both halves in pieces of ~64 KiB so the
+//     reduction of one piece overlaps the arrival of the next. Partners share the same range at every
 //     level, since it depends only on the bits below k.
 //  3. allgather, levels in reverse: send the owned range to the partner,
 //     receive the sibling half straight into `out`.
@@ -19,9 +20,24 @@
 // table: 16 KiB .. 1 MiB): half the bandwidth of recursive doubling with
 // the same number of steps. Ascending masks keep every partial a
 // contiguous rank range, so operands stay in rank order.
+#include <array>
+
 #include "gloo/algorithms/allreduce.h"
 
 namespace gloo::allreduce_algo {
+namespace {
+
+// Reduce-scatter halves are sent in pieces of about kPieceBytes (at most
+// kMaxPieces), an empty half in none.
+constexpr size_t kPieceBytes = 64 * 1024;
+constexpr size_t kMaxPieces = 16;
+
+size_t pieces(size_t bytes) {
+  if (bytes == 0) return 0;
+  return std::min(kMaxPieces, std::max<size_t>(1, bytes / kPieceBytes));
+}
+
+}  // namespace
 
 void halvingDoubling(Context& ctx, const void* inp, void* outp, size_t count,
                      const Reduction& reduction) {
@@ -74,18 +90,31 @@ void halvingDoubling(Context& ctx, const void* inp, void* outp, size_t count,
     savedLo[levels] = lo;
     savedHi[levels] = hi;
     const size_t keepN = keepHi - keepLo, giveN = giveHi - giveLo;
-    Request rr, sr;
-    if (keepN > 0) ctx.irecv(rr, partner, slot, tmp, keepN * es);
-    if (giveN > 0) ctx.isend(sr, partner, slot, mine + giveLo * es, giveN * es);
-    if (giveN > 0) ctx.wait(sr);
-    if (keepN > 0) {
-      ctx.wait(rr);
+    // Both halves travel in pieces (same slot, matched in order), so the
+    // reduction of one piece overlaps the arrival of the next. The piece
+    // count depends only on the half's size, which both partners know.
+    const size_t keepPieces = pieces(keepN * es), givePieces = pieces(giveN * es);
+    std::array<Request, kMaxPieces> rr, sr;
+    for (size_t i = 0; i < keepPieces; ++i) {
+      const size_t b = partBegin(keepN, keepPieces, i), n = partSize(keepN, keepPieces, i);
+      ctx.irecv(rr[i], partner, slot, tmp + b * es, n * es);
+    }
+    for (size_t i = 0; i < givePieces; ++i) {
+      const size_t b = giveLo + partBegin(giveN, givePieces, i), n = partSize(giveN, givePieces, i);
+      ctx.isend(sr[i], partner, slot, mine + b * es, n * es);
+    }
+    for (size_t i = 0; i < keepPieces; ++i) {
+      const size_t b = partBegin(keepN, keepPieces, i), n = partSize(keepN, keepPieces, i);
+      ctx.wait(rr[i]);
+      uint8_t* dst = out + (keepLo + b) * es;
+      const uint8_t* own = mine + (keepLo + b) * es;
       if (lower) {
-        reduction.apply(out + keepLo * es, mine + keepLo * es, tmp, keepN);
+        reduction.apply(dst, own, tmp + b * es, n);
       } else {
-        reduction.apply(out + keepLo * es, tmp, mine + keepLo * es, keepN);
+        reduction.apply(dst, tmp + b * es, own, n);
       }
     }
+    for (size_t i = 0; i < givePieces; ++i) ctx.wait(sr[i]);
     mine = out;
     lo = keepLo;
     hi = keepHi;
