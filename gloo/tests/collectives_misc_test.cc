@@ -43,7 +43,7 @@ TEST(CollectivesValidation, EveryRankRejects) {
     expectInvalid([&] {
       ReduceArgs a{nullptr, nullptr, 4, Reduction(DataType::kInt32, ReduceOp::kSum), 0, ""};
       reduce(ctx, a);
-    }, {"reduce", "'in"});
+    }, {"reduce", "is nullptr"});  // root: 'out', others: 'in (in place: out)'
     expectInvalid([&] {
       ReduceArgs a{buf.data(), buf.data(), 4, Reduction(DataType::kInt32, ReduceOp::kSum), P, ""};
       reduce(ctx, a);
@@ -235,7 +235,9 @@ void mixedSequence(Context& ctx, int rounds) {
     {
       std::vector<int32_t> in(100, me + round), out(100, 0);
       reduce(ctx, {in.data(), out.data(), 100, sum, root, ""});
-      if (me == root) EXPECT_EQ(out[99], P * (P - 1) / 2 + P * round);
+      if (me == root) {
+        EXPECT_EQ(out[99], P * (P - 1) / 2 + P * round);
+      }
       barrier(ctx);
     }
     // scan and exscan
@@ -251,7 +253,9 @@ void mixedSequence(Context& ctx, int rounds) {
       a.exclusive = true;
       a.algorithm = "linear";
       scan(ctx, a);
-      if (me > 0) EXPECT_EQ(out[9], me * (me + 1) / 2);
+      if (me > 0) {
+        EXPECT_EQ(out[9], me * (me + 1) / 2);
+      }
     }
     // alltoall
     {
