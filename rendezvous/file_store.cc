@@ -127,6 +127,16 @@ bool exists(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0;
 }
 
+// Called after a poll found a key missing. Opening the directory makes an NFS
+// client revalidate the directory's cached attributes (close-to-open applies
+// to directories too), so a file another host created since is not hidden by
+// a cached negative lookup until the attribute cache times out. Best effort;
+// a cheap no-op on local file systems.
+void refreshDirectory(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0) ::close(fd);
+}
+
 }  // namespace
 
 FileStore::FileStore(const std::string& dir) : dir_(dir) {
@@ -212,6 +222,7 @@ Bytes FileStore::get(const std::string& key, std::chrono::milliseconds timeout) 
   for (;;) {
     if (readFile(describe(), key, path, &out)) return out;
     if (!backoff.sleep(deadline)) break;
+    refreshDirectory(dir_);
   }
   throw detail::makeStoreTimeout(describe(), timeout, {key}, 1);
 }
@@ -237,6 +248,7 @@ void FileStore::wait(const std::vector<std::string>& keys, std::chrono::millisec
     paths.swap(stillPaths);
     if (missing.empty()) return;
     if (!backoff.sleep(deadline)) break;
+    refreshDirectory(dir_);
   }
   throw detail::makeStoreTimeout(describe(), timeout, std::move(missing), keys.size());
 }

@@ -379,6 +379,35 @@ TEST(Kernels, EveryValidPairHasAKernelAndNoInvalidOneDoes) {
   }
 }
 
+TEST(Kernels, HotTypesAreVectorised) {
+  // On a CPU with AVX2/AVX-512 the hot (type, op) entries must not be the
+  // scalar loop (the equality tests above would pass with scalar fallbacks).
+  const std::pair<DataType, ReduceOp> hot[] = {
+      {DataType::kFloat32, ReduceOp::kSum},  {DataType::kFloat32, ReduceOp::kProd},
+      {DataType::kFloat32, ReduceOp::kMin},  {DataType::kFloat32, ReduceOp::kMax},
+      {DataType::kFloat64, ReduceOp::kSum},  {DataType::kFloat64, ReduceOp::kMax},
+      {DataType::kInt32, ReduceOp::kSum},    {DataType::kInt32, ReduceOp::kProd},
+      {DataType::kInt32, ReduceOp::kMin},    {DataType::kInt32, ReduceOp::kBxor},
+      {DataType::kInt64, ReduceOp::kSum},    {DataType::kUint64, ReduceOp::kMax},
+      {DataType::kFloat16, ReduceOp::kSum},  {DataType::kFloat16, ReduceOp::kMin},
+      {DataType::kBFloat16, ReduceOp::kSum}, {DataType::kBFloat16, ReduceOp::kProd},
+  };
+  int checked = 0;
+  for (Isa isa : supportedIsas()) {
+    if (isa == Isa::kScalar) continue;
+    for (auto [t, op] : hot) {
+      EXPECT_NE(gloo::kernels::kernelFor(t, op, Isa::kScalar), gloo::kernels::kernelFor(t, op, isa))
+          << gloo::name(t) << " " << gloo::name(op) << " " << gloo::kernels::isaName(isa);
+      ++checked;
+    }
+  }
+  if (checked == 0) GTEST_SKIP() << "no vector ISA on this CPU";
+  if (gloo::kernels::isaSupported(Isa::kAvx512)) {
+    EXPECT_NE(gloo::kernels::kernelFor(DataType::kInt64, ReduceOp::kProd, Isa::kAvx2),
+              gloo::kernels::kernelFor(DataType::kInt64, ReduceOp::kProd, Isa::kAvx512));
+  }
+}
+
 // ---- specific semantics ----
 
 TEST(Kernels, MinMaxNaNAndSignedZeroRule) {

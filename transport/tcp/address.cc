@@ -109,6 +109,33 @@ SockAddr fromInterfaces(const Options& opts, int family) {
                 "address on the interfaces selected by GLOOMPI_IFNAME='" + opts.ifname + "'");
 }
 
+// The first address `name` resolves to in `family`; throws IoError.
+SockAddr resolveName(const std::string& name, int family) {
+  addrinfo hints{};
+  hints.ai_family = family;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  int rc = getaddrinfo(name.c_str(), nullptr, &hints, &res);
+  if (rc != 0) {
+    throw IoError("gloompi tcp: GLOOMPI_ADDRESS=" + name + " is neither an IP address nor a resolvable host name: " +
+                  gai_strerror(rc));
+  }
+  std::vector<IfAddr> found;
+  for (addrinfo* r = res; r; r = r->ai_next) {
+    if (r->ai_family != AF_INET && r->ai_family != AF_INET6) continue;
+    IfAddr e;
+    e.addr.len = r->ai_addrlen;
+    std::memcpy(&e.addr.storage, r->ai_addr, r->ai_addrlen);
+    e.addr.setPort(0);
+    e.loopback = false;
+    found.push_back(e);
+  }
+  freeaddrinfo(res);
+  preferIpv4(found);
+  if (found.empty()) throw IoError("gloompi tcp: host name " + name + " has no IPv4/IPv6 address");
+  return found.front().addr;
+}
+
 SockAddr loopback(int family) {
   return SockAddr::fromIp(family == AF_INET6 ? "::1" : "127.0.0.1", 0);
 }
@@ -118,8 +145,13 @@ SockAddr loopback(int family) {
 std::string encodeAddress(const PeerAddress& a) {
   char nonce[17];
   std::snprintf(nonce, sizeof(nonce), "%016llx", static_cast<unsigned long long>(a.nonce));
-  std::string ip = a.sockaddr.family() == AF_INET6 ? "[" + a.sockaddr.ip() + "]" : a.sockaddr.ip();
-  return "tcp:" + a.host + ":" + ip + ":" + std::to_string(a.sockaddr.port()) + ":" + nonce;
+  std::string out = "tcp:";
+  out += a.host;
+  out += ':';
+  out += a.sockaddr.str();  // ip:port, IPv6 in brackets
+  out += ':';
+  out += nonce;
+  return out;
 }
 
 PeerAddress parseAddress(const std::string& text) {
@@ -209,7 +241,12 @@ int parseFamily(const std::string& family) {
 SockAddr selectBindAddress(const Options& opts) {
   int family = parseFamily(opts.family);
   if (!opts.address.empty()) {
-    SockAddr a = SockAddr::fromIp(opts.address, 0);
+    SockAddr a;
+    try {
+      a = SockAddr::fromIp(opts.address, 0);
+    } catch (const InvalidArgument&) {
+      a = resolveName(opts.address, family);  // a host name instead of an IP
+    }
     if (!familyMatches(family, a.family())) {
       throw InvalidArgument("gloompi tcp: GLOOMPI_ADDRESS=" + opts.address +
                             " does not match GLOOMPI_ADDRESS_FAMILY=" + opts.family);

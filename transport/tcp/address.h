@@ -43,7 +43,7 @@ InterfaceList parseInterfaceList(const std::string& text);
 int parseFamily(const std::string& family);
 
 // The local address (port 0) a context's listener binds to, per Options:
-// Options::address if set; else the first usable address of the interfaces
+// Options::address if set (an IP, or a host name resolved here); else the first usable address of the interfaces
 // named by Options::ifname (in list order; IPv4 before IPv6 for "auto";
 // IPv6 link-local addresses skipped; loopback only when named or nothing
 // else qualifies); else the first bindable address the host name resolves

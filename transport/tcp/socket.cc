@@ -45,8 +45,14 @@ void SockAddr::setPort(int port) {
 }
 
 std::string SockAddr::str() const {
-  if (family() == AF_INET6) return "[" + ip() + "]:" + std::to_string(port());
-  return ip() + ":" + std::to_string(port());
+  // Appended piecewise: GCC 12 warns falsely (-Wrestrict) on "[" + string.
+  std::string out;
+  if (family() == AF_INET6) out += '[';
+  out += ip();
+  if (family() == AF_INET6) out += ']';
+  out += ':';
+  out += std::to_string(port());
+  return out;
 }
 
 SockAddr SockAddr::fromIp(const std::string& text, int port) {

@@ -3,6 +3,7 @@
 // clients, peer death, timeouts, address handling, and a latency/throughput
 // microbenchmark that prints its numbers.
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -299,6 +300,79 @@ TEST(TcpTransport, PeerThatFinishedIsNotAnError) {
   });
 }
 
+TEST(TcpTransport, TestPollsToCompletion) {
+  auto g = makeGroup(2);
+  uint64_t out = 0x1122334455667788ull, in = 0;
+  Request r = makeReq(Op::kRecv, 0, 1, &in, 8);
+  g[1]->post(r);
+  EXPECT_FALSE(g[1]->test(r));
+  Request s = makeReq(Op::kSend, 1, 1, &out, 8);
+  g[0]->post(s);
+  auto end = Clock::now() + 5s;
+  bool sent = false, got = false;
+  while ((!sent || !got) && Clock::now() < end) {
+    sent = sent || g[0]->test(s);
+    got = got || g[1]->test(r);
+  }
+  EXPECT_TRUE(sent);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(in, out);
+}
+
+TEST(TcpTransport, ConnectionsAreOpenedOnlyToPeersUsed) {
+  auto countFds = [] {
+    int n = 0;
+    for (int fd = 0; fd < 4096; ++fd) n += fcntl(fd, F_GETFD) != -1 ? 1 : 0;
+    return n;
+  };
+  auto g = makeGroup(16);  // 16 listeners, no connections yet
+  int before = countFds();
+  runRanks(2, [&](int r) {
+    uint32_t v = 1;
+    if (r == 0) {
+      sendBlocking(*g[0], 1, 1, &v, 4);
+      recvBlocking(*g[0], 1, 2, &v, 4);
+    } else {
+      recvBlocking(*g[1], 0, 1, &v, 4);
+      sendBlocking(*g[1], 0, 2, &v, 4);
+    }
+  });
+  // One connection per direction, two fds each (both ends live in this process).
+  EXPECT_EQ(countFds() - before, 4);
+}
+
+TEST(TcpTransport, ProgressHookRunsWhileBlockedAndMayThrow) {
+  auto g = makeGroup(2);
+  int calls = 0;
+  g[0]->setProgressHook({[&] { ++calls; }, std::chrono::microseconds(1000)});
+  uint32_t v;
+  Request r = makeReq(Op::kRecv, 1, 1, &v, 4);
+  g[0]->post(r);
+  Request* p = &r;
+  EXPECT_THROW(g[0]->wait(&p, 1, in(200ms)), gloo::TimeoutError);
+  EXPECT_GE(calls, 50);  // about one per millisecond over 200 ms
+  EXPECT_LE(calls, 400);
+
+  // An exception from the hook propagates but does not fail the context.
+  auto h = makeGroup(2);
+  bool armed = true;
+  h[0]->setProgressHook({[&] {
+                           if (armed) {
+                             armed = false;
+                             throw std::runtime_error("hook says stop");
+                           }
+                         },
+                         std::chrono::microseconds(100)});
+  Request r2 = makeReq(Op::kRecv, 1, 1, &v, 4);
+  h[0]->post(r2);
+  Request* p2 = &r2;
+  EXPECT_THROW(h[0]->wait(&p2, 1, in(5s)), std::runtime_error);
+  uint32_t w = 9;
+  sendBlocking(*h[1], 0, 1, &w, 4);
+  h[0]->wait(&p2, 1, in(5s));
+  EXPECT_EQ(v, 9u);
+}
+
 // ---- errors ---------------------------------------------------------------------
 
 TEST(TcpTransport, SizeMismatchIsIoErrorNamingSlot) {
@@ -405,7 +479,9 @@ TEST(TcpTransport, StrayClientsAreRefusedAndJobContinues) {
   payloads.push_back({});                                                     // nothing at all
   for (auto& p : payloads) {
     int fd = rawConnect(target.sockaddr);
-    if (!p.empty()) ASSERT_EQ(::send(fd, p.data(), p.size(), MSG_NOSIGNAL), static_cast<ssize_t>(p.size()));
+    if (!p.empty()) {
+      ASSERT_EQ(::send(fd, p.data(), p.size(), MSG_NOSIGNAL), static_cast<ssize_t>(p.size()));
+    }
     strays.push_back(fd);
   }
   // A real exchange while the strays are pending; rank 0 starts late so rank
@@ -432,8 +508,9 @@ TEST(TcpTransport, StrayClientsAreRefusedAndJobContinues) {
   ASSERT_EQ(::send(dup, hb.data(), hb.size(), MSG_NOSIGNAL), static_cast<ssize_t>(hb.size()));
   runRanks(2, [&](int r) {
     uint32_t v = 5;
-    if (r == 0) sendBlocking(*g[0], 1, 2, &v, 4);
-    else {
+    if (r == 0) {
+      sendBlocking(*g[0], 1, 2, &v, 4);
+    } else {
       recvBlocking(*g[1], 0, 2, &v, 4);
       EXPECT_EQ(v, 5u);
       Request dummy = makeReq(Op::kRecv, 0, 3, &v, 4);  // drive progress a little
@@ -627,6 +704,8 @@ TEST(TcpAddress, BindAddressSelection) {
   o.ifname = "";
   o.address = "127.0.0.1";
   EXPECT_EQ(tcp::selectBindAddress(o).ip(), "127.0.0.1");
+  o.address = "localhost";  // a host name is resolved
+  EXPECT_EQ(tcp::selectBindAddress(o).family(), AF_INET);
   o.address = "::1";
   EXPECT_THROW(tcp::selectBindAddress(o), gloo::InvalidArgument);  // family mismatch
   o.address = "";
@@ -650,8 +729,9 @@ TEST(TcpTransport, Ipv6Loopback) {
   EXPECT_NE(g[0]->address().find("[::1]"), std::string::npos) << g[0]->address();
   runRanks(2, [&](int r) {
     auto d = pattern(300000, 8);
-    if (r == 0) sendBlocking(*g[0], 1, 1, d.data(), d.size());
-    else {
+    if (r == 0) {
+      sendBlocking(*g[0], 1, 1, d.data(), d.size());
+    } else {
       std::vector<uint8_t> got(d.size());
       recvBlocking(*g[1], 0, 1, got.data(), got.size());
       EXPECT_TRUE(got == d);
@@ -690,6 +770,31 @@ TEST(TcpBench, LatencyAndThroughput) {
   std::sort(us.begin(), us.end());
   std::printf("[bench] tcp 4-byte ping-pong (%d x %d round trips): best %.2f us, median %.2f us per round trip\n",
               kBatches, kIters, us.front(), us[us.size() / 2]);
+
+  // Both ranks send then receive (the pattern of a 2-rank allreduce).
+  for (size_t bytes : {size_t(4), size_t(1) << 20}) {
+    const int iters = bytes == 4 ? 2000 : 50;
+    std::vector<double> ex;
+    runRanks(2, [&](int r) {
+      std::vector<uint8_t> out(bytes, 1), inb(bytes);
+      Context& c = *g[r];
+      for (int b = -1; b < kBatches; ++b) {
+        auto t0 = Clock::now();
+        for (int i = 0; i < iters; ++i) {
+          Request reqs[2] = {makeReq(Op::kRecv, 1 - r, 9, inb.data(), bytes),
+                             makeReq(Op::kSend, 1 - r, 9, out.data(), bytes)};
+          c.post(reqs[0]);
+          c.post(reqs[1]);
+          Request* ps[2] = {&reqs[0], &reqs[1]};
+          c.wait(ps, 2, in(20s));
+        }
+        if (r == 0 && b >= 0) ex.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count() / iters);
+      }
+    });
+    std::sort(ex.begin(), ex.end());
+    std::printf("[bench] tcp %zu-byte exchange (both send, then receive): best %.2f us, median %.2f us\n", bytes,
+                ex.front(), ex[ex.size() / 2]);
+  }
 
   const size_t n = 64 << 20;
   std::vector<uint8_t> a(n, 1), b(n, 0);
