@@ -9,6 +9,8 @@
 // late simply finds the keys already there.
 #pragma once
 
+#include <mutex>
+
 #include "rendezvous/store.h"
 
 namespace gloo::rendezvous {

@@ -109,3 +109,7 @@ size_t liveContexts() {
 }
 
 }  // namespace gloompi
+
+extern "C" __attribute__((visibility("default"))) unsigned long long gloompi_live_contexts() {
+  return gloompi::liveContexts();
+}

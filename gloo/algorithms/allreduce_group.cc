@@ -1,0 +1,111 @@
+// Building blocks shared by the allreduce algorithms (not an algorithm):
+// request storage in scratch memory, and reduce-scatter / allgather inside
+// a group of ranks (used by bcube, one group per dimension, and by
+// rank_ordered, one group of all ranks).
+//
+// Group protocol (both functions; f = group size, part i of [lo, hi) is
+// owned by member i):
+//  reduce-scatter: every member sends part i of its source to member i
+//    (slot (seq, step), skipped when part i is empty) and receives its own
+//    part from every other member into scratch; the owner folds the f
+//    operands in member order: ((p0 op p1) op p2) ... — so when members are
+//    in rank order, each element is a left fold in rank order.
+//  allgather: the owner of part i sends it to every other member (same slot
+//    rule), which receive it straight into `out`.
+#include <new>
+
+#include "gloo/algorithms/allreduce.h"
+
+namespace gloo::allreduce_algo {
+
+RequestSet::RequestSet(Context& ctx, size_t capacity) : ctx_(ctx) {
+  // Layout in the scratch buffer: capacity Requests, then capacity pointers.
+  size_t bytes = capacity * (sizeof(Request) + sizeof(Request*));
+  auto* base = static_cast<uint8_t*>(ctx.scratch(bytes == 0 ? 1 : bytes, kScratchRequests));
+  reqs_ = reinterpret_cast<Request*>(base);
+  for (size_t i = 0; i < capacity; ++i) new (&reqs_[i]) Request();
+  ptrs_ = reinterpret_cast<Request**>(base + capacity * sizeof(Request));
+}
+
+void groupReduceScatter(Context& ctx, const Group& g, uint64_t seq, uint32_t step,
+                        const uint8_t* src, uint8_t* out, size_t lo, size_t hi,
+                        const Reduction& reduction) {
+  const size_t n = hi - lo;
+  if (n == 0) return;
+  const int f = g.size;
+  const int me = g.me;
+  const size_t es = reduction.elementSize();
+  const size_t myLen = partSize(n, f, me);
+  const size_t myBegin = lo + partBegin(n, f, me);
+  const uint64_t slot = Context::makeSlot(seq, step);
+  // Operand of member i (i != me) lands at tmp + index(i) * myLen elements.
+  auto index = [me](int i) { return i < me ? i : i - 1; };
+  uint8_t* tmp = myLen > 0 ? static_cast<uint8_t*>(
+                                 ctx.scratch((f - 1) * myLen * es, kScratchData))
+                           : nullptr;
+
+  RequestSet reqs(ctx, 2 * (f - 1));
+  // Receives first (indices 0..f-2 = index(i) when myLen > 0), then sends.
+  if (myLen > 0) {
+    for (int i = 0; i < f; ++i) {
+      if (i == me) continue;
+      ctx.irecv(reqs.add(), g.member(i), slot, tmp + index(i) * myLen * es, myLen * es);
+    }
+  }
+  // Send in rotated order so that not every member serves member 0 first.
+  for (int d = 1; d < f; ++d) {
+    int i = (me + d) % f;
+    size_t len = partSize(n, f, i);
+    if (len == 0) continue;
+    ctx.isend(reqs.add(), g.member(i), slot, src + (lo + partBegin(n, f, i)) * es, len * es);
+  }
+
+  if (myLen > 0) {
+    uint8_t* dst = out + myBegin * es;
+    const uint8_t* mine = src + myBegin * es;
+    auto operand = [&](int i) -> const uint8_t* {
+      if (i == me) return mine;
+      ctx.wait(reqs[index(i)]);
+      return tmp + index(i) * myLen * es;
+    };
+    if (me == 0) {
+      reduction.apply(dst, mine, operand(1), myLen);
+      for (int i = 2; i < f; ++i) reduction.apply(dst, dst, operand(i), myLen);
+    } else {
+      // The prefix p0..p(me-1) accumulates in member 0's receive buffer, as
+      // dst may alias `mine` (in place) and must not be written before it
+      // is consumed.
+      uint8_t* acc = const_cast<uint8_t*>(operand(0));
+      for (int i = 1; i < me; ++i) reduction.apply(acc, acc, operand(i), myLen);
+      reduction.apply(dst, acc, mine, myLen);
+      for (int i = me + 1; i < f; ++i) reduction.apply(dst, dst, operand(i), myLen);
+    }
+  }
+  reqs.waitAll();
+}
+
+void groupAllgather(Context& ctx, const Group& g, uint64_t seq, uint32_t step, uint8_t* out,
+                    size_t lo, size_t hi, size_t es) {
+  const size_t n = hi - lo;
+  if (n == 0) return;
+  const int f = g.size;
+  const int me = g.me;
+  const uint64_t slot = Context::makeSlot(seq, step);
+  RequestSet reqs(ctx, 2 * (f - 1));
+  for (int d = 1; d < f; ++d) {
+    int i = (me - d + f) % f;
+    size_t len = partSize(n, f, i);
+    if (len == 0) continue;
+    ctx.irecv(reqs.add(), g.member(i), slot, out + (lo + partBegin(n, f, i)) * es, len * es);
+  }
+  const size_t myLen = partSize(n, f, me);
+  if (myLen > 0) {
+    const uint8_t* mine = out + (lo + partBegin(n, f, me)) * es;
+    for (int d = 1; d < f; ++d) {
+      ctx.isend(reqs.add(), g.member((me + d) % f), slot, mine, myLen * es);
+    }
+  }
+  reqs.waitAll();
+}
+
+}  // namespace gloo::allreduce_algo
