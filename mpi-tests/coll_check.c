@@ -5,7 +5,7 @@
  *
  * Environment:
  *   COLL_CHECK_LARGE=N   element count of the large cases (default 1<<24 ints = 64 MiB)
- *   GLOOMPI_EXPECT_OFFLOAD=1   also require that the gloompi shim ran
+ *   COLL_CHECK_EXPECT_OFFLOAD=1   also require that the gloompi shim ran
  *                         (gloompi_offloaded_calls() > 0, found with dlsym). */
 #define _GNU_SOURCE
 #include <complex.h>
@@ -524,7 +524,7 @@ int main(int argc, char** argv) {
   }
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &size);
-  const char* expect = getenv("GLOOMPI_EXPECT_OFFLOAD");
+  const char* expect = getenv("COLL_CHECK_EXPECT_OFFLOAD");
   if (expect && atoi(expect)) {
     unsigned long long (*offloaded)(void) = (unsigned long long (*)(void))dlsym(RTLD_DEFAULT, "gloompi_offloaded_calls");
     unsigned long long (*live)(void) = (unsigned long long (*)(void))dlsym(RTLD_DEFAULT, "gloompi_live_contexts");

@@ -505,15 +505,20 @@ void TcpContext::readPending(size_t index) {
   Hello h = decodeHello(pc.buf);
   HelloStatus st = checkHello(h, HelloExpect{nonce_, tokenHash_, id_, rank_, size_});
   if (st == HelloStatus::kOk && peers_[h.src].in != In::kNone) st = HelloStatus::kDuplicate;
-  uint8_t status = static_cast<uint8_t>(st);
-  ssize_t w = ::send(pc.fd, &status, 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+  // Only a refusal is answered (one status byte, then close). Acceptance is
+  // silent: no byte ever travels receiver -> sender on a data connection, so
+  // a sender that closes its socket never leaves unread data behind, which
+  // would make the kernel reset the connection and could destroy data the
+  // receiver has not read yet.
   if (st != HelloStatus::kOk) {
+    uint8_t status = static_cast<uint8_t>(st);
+    ssize_t w = ::send(pc.fd, &status, 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+    (void)w;
     std::ostringstream os;
     os << "handshake refused: " << describe(st) << " (claims src " << h.src << ", dst " << h.dst << ", context "
        << h.contextId << ")";
     return dropPending(index, os.str());
   }
-  if (w != 1) return dropPending(index, "cannot answer the handshake: " + errnoString(errno));
   int fd = pc.fd;
   pc.fd = -1;  // now owned by the peer
   bindInbound(static_cast<int>(h.src), fd);

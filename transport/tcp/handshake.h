@@ -7,10 +7,13 @@
 //        published address) | u64 hash of the job token | u64 context id |
 //        u32 src rank (connector) | u32 dst rank (acceptor)
 //      followed at once by data frames (the connector does not wait).
-//   2. acceptor -> connector: one status byte (HelloStatus). kOk: accepted;
-//      anything else: refused, and the acceptor closes the socket.
-// After the status byte the acceptor never writes on the connection, and the
-// connector never reads anything but EOF from it.
+//   2. acceptor -> connector, only on refusal: one status byte (HelloStatus,
+//      never kOk), then the acceptor closes the socket. Acceptance is silent.
+// The acceptor never writes anything else on the connection, and the
+// connector never reads anything but that byte or EOF from it. (An ack on
+// success would sit unread in a sender that finishes and closes, and the
+// kernel would answer the close with a reset that can destroy data the
+// receiver has not read yet.)
 #pragma once
 
 #include <cstddef>
