@@ -98,17 +98,30 @@ struct Group {
   int member(int i) const { return base + i * stride; }
 };
 
+// Requests a group operation adds to a RequestSet: reduce-scatter at most
+// 2 (size-1), allgather at most 2 (size-1).
+inline size_t groupRequests(const Group& g) { return 4 * static_cast<size_t>(g.size - 1); }
+
 // Reduce-scatter inside a group: each member sends part i of `src` to
 // member i and receives part `me` from every member; afterwards out[part me]
 // holds the left fold p0 op p1 op ... op p(size-1) in member order, p(me)
 // being src's part. `src` may equal `out`. Messages use slot (seq, step).
+// Its requests go to `reqs`; the receives are complete on return, the
+// sends may still be in flight (reqs.waitAll()).
 void groupReduceScatter(Context& ctx, const Group& g, uint64_t seq, uint32_t step,
                         const uint8_t* src, uint8_t* out, size_t lo, size_t hi,
-                        const Reduction& reduction);
+                        const Reduction& reduction, RequestSet& reqs);
 
-// Allgather inside a group: member me's part of [lo, hi) in `out` is sent to
-// every other member, whose parts are received straight into `out`.
-void groupAllgather(Context& ctx, const Group& g, uint64_t seq, uint32_t step, uint8_t* out,
-                    size_t lo, size_t hi, size_t elementSize);
+// Allgather inside a group, in two calls: groupAllgatherRecv posts the
+// receives of the other members' parts of [lo, hi) straight into `out`
+// (this may be done before the reduce-scatter that produces them: their
+// data causally follows every use of those regions here);
+// groupAllgatherSend sends member me's part, once final, to every other
+// member. Completion: reqs.waitAll().
+void groupAllgatherRecv(Context& ctx, const Group& g, uint64_t seq, uint32_t step, uint8_t* out,
+                        size_t lo, size_t hi, size_t elementSize, RequestSet& reqs);
+void groupAllgatherSend(Context& ctx, const Group& g, uint64_t seq, uint32_t step,
+                        const uint8_t* out, size_t lo, size_t hi, size_t elementSize,
+                        RequestSet& reqs);
 
 }  // namespace gloo::allreduce_algo

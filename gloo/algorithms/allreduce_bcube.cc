@@ -68,22 +68,53 @@ void bcube(Context& ctx, const void* inp, void* outp, size_t count, const Reduct
     stride *= f[k];
   }
 
+  // The range of every dimension, known before anything is sent, so that
+  // all allgather receives can be posted at once.
+  size_t capacity = 0;
+  {
+    size_t lo = 0, hi = count;
+    for (int k = 0; k < D; ++k) {
+      const Group& g = groups[k];
+      savedLo[k] = lo;
+      savedHi[k] = hi;
+      const size_t n = hi - lo;
+      lo = savedLo[k] + partBegin(n, g.size, g.me);
+      hi = lo + partSize(n, g.size, g.me);
+      capacity += groupRequests(g);
+    }
+  }
   // Slot steps: k for reduce-scatter dimension k, kMaxDims + k for allgather.
-  size_t lo = 0, hi = count;
+  RequestSet reqs(ctx, capacity);
+  for (int k = 0; k < D; ++k) {
+    groupAllgatherRecv(ctx, groups[k], seq, kMaxDims + k, out, savedLo[k], savedHi[k], es, reqs);
+  }
+  // Allgather receives of dimension k, in `reqs` after those of dimensions < k.
+  size_t agEnd[kMaxDims];
+  for (int k = 0; k < D; ++k) agEnd[k] = 0;
+  {
+    size_t n = 0;
+    for (int k = 0; k < D; ++k) {
+      const Group& g = groups[k];
+      const size_t len = savedHi[k] - savedLo[k];
+      for (int i = 0; i < g.size; ++i) {
+        if (i != g.me && partSize(len, g.size, i) > 0) ++n;
+      }
+      agEnd[k] = n;
+    }
+  }
   const uint8_t* src = in;
   for (int k = 0; k < D; ++k) {
-    const Group& g = groups[k];
-    groupReduceScatter(ctx, g, seq, k, src, out, lo, hi, reduction);
-    savedLo[k] = lo;
-    savedHi[k] = hi;
-    const size_t n = hi - lo;
-    lo = savedLo[k] + partBegin(n, g.size, g.me);
-    hi = lo + partSize(n, g.size, g.me);
+    groupReduceScatter(ctx, groups[k], seq, k, src, out, savedLo[k], savedHi[k], reduction, reqs);
     src = out;
   }
   for (int k = D - 1; k >= 0; --k) {
-    groupAllgather(ctx, groups[k], seq, kMaxDims + k, out, savedLo[k], savedHi[k], es);
+    groupAllgatherSend(ctx, groups[k], seq, kMaxDims + k, out, savedLo[k], savedHi[k], es, reqs);
+    // This rank's part of dimension k-1 is final once dimension k's parts
+    // from the other members are in.
+    const size_t first = k == 0 ? 0 : agEnd[k - 1];
+    for (size_t i = first; i < agEnd[k]; ++i) ctx.wait(reqs[i]);
   }
+  reqs.waitAll();
 }
 
 }  // namespace gloo::allreduce_algo

@@ -11,7 +11,10 @@
 //    operands in member order: ((p0 op p1) op p2) ... — so when members are
 //    in rank order, each element is a left fold in rank order.
 //  allgather: the owner of part i sends it to every other member (same slot
-//    rule), which receive it straight into `out`.
+//    rule), which receive it straight into `out` (receives may be posted
+//    before the reduce-scatter, see allreduce.h).
+// Requests live in a RequestSet of the caller, so an algorithm can post all
+// of its receives early and wait for everything once.
 #include <new>
 
 #include "gloo/algorithms/allreduce.h"
@@ -29,7 +32,7 @@ RequestSet::RequestSet(Context& ctx, size_t capacity) : ctx_(ctx) {
 
 void groupReduceScatter(Context& ctx, const Group& g, uint64_t seq, uint32_t step,
                         const uint8_t* src, uint8_t* out, size_t lo, size_t hi,
-                        const Reduction& reduction) {
+                        const Reduction& reduction, RequestSet& reqs) {
   const size_t n = hi - lo;
   if (n == 0) return;
   const int f = g.size;
@@ -44,8 +47,8 @@ void groupReduceScatter(Context& ctx, const Group& g, uint64_t seq, uint32_t ste
                                  ctx.scratch((f - 1) * myLen * es, kScratchData))
                            : nullptr;
 
-  RequestSet reqs(ctx, 2 * (f - 1));
-  // Receives first (indices 0..f-2 = index(i) when myLen > 0), then sends.
+  // Receives first (at base + index(i) when myLen > 0), then sends.
+  const size_t base = reqs.size();
   if (myLen > 0) {
     for (int i = 0; i < f; ++i) {
       if (i == me) continue;
@@ -65,7 +68,7 @@ void groupReduceScatter(Context& ctx, const Group& g, uint64_t seq, uint32_t ste
     const uint8_t* mine = src + myBegin * es;
     auto operand = [&](int i) -> const uint8_t* {
       if (i == me) return mine;
-      ctx.wait(reqs[index(i)]);
+      ctx.wait(reqs[base + index(i)]);
       return tmp + index(i) * myLen * es;
     };
     if (me == 0) {
@@ -81,31 +84,32 @@ void groupReduceScatter(Context& ctx, const Group& g, uint64_t seq, uint32_t ste
       for (int i = me + 1; i < f; ++i) reduction.apply(dst, dst, operand(i), myLen);
     }
   }
-  reqs.waitAll();
 }
 
-void groupAllgather(Context& ctx, const Group& g, uint64_t seq, uint32_t step, uint8_t* out,
-                    size_t lo, size_t hi, size_t es) {
+void groupAllgatherRecv(Context& ctx, const Group& g, uint64_t seq, uint32_t step, uint8_t* out,
+                        size_t lo, size_t hi, size_t es, RequestSet& reqs) {
   const size_t n = hi - lo;
-  if (n == 0) return;
   const int f = g.size;
-  const int me = g.me;
   const uint64_t slot = Context::makeSlot(seq, step);
-  RequestSet reqs(ctx, 2 * (f - 1));
   for (int d = 1; d < f; ++d) {
-    int i = (me - d + f) % f;
-    size_t len = partSize(n, f, i);
+    const int i = (g.me - d + f) % f;
+    const size_t len = partSize(n, f, i);
     if (len == 0) continue;
     ctx.irecv(reqs.add(), g.member(i), slot, out + (lo + partBegin(n, f, i)) * es, len * es);
   }
-  const size_t myLen = partSize(n, f, me);
-  if (myLen > 0) {
-    const uint8_t* mine = out + (lo + partBegin(n, f, me)) * es;
-    for (int d = 1; d < f; ++d) {
-      ctx.isend(reqs.add(), g.member((me + d) % f), slot, mine, myLen * es);
-    }
+}
+
+void groupAllgatherSend(Context& ctx, const Group& g, uint64_t seq, uint32_t step,
+                        const uint8_t* out, size_t lo, size_t hi, size_t es, RequestSet& reqs) {
+  const size_t n = hi - lo;
+  const int f = g.size;
+  const size_t myLen = partSize(n, f, g.me);
+  if (myLen == 0) return;
+  const uint64_t slot = Context::makeSlot(seq, step);
+  const uint8_t* mine = out + (lo + partBegin(n, f, g.me)) * es;
+  for (int d = 1; d < f; ++d) {
+    ctx.isend(reqs.add(), g.member((g.me + d) % f), slot, mine, myLen * es);
   }
-  reqs.waitAll();
 }
 
 }  // namespace gloo::allreduce_algo

@@ -9,19 +9,21 @@
 //     current range [lo, hi) is split at mid = lo + (hi-lo)/2; the partner
 //     (new ^ mask) with the bit clear keeps [lo, mid), the other [mid, hi);
 //     each sends the half it gives away and reduces the half it keeps
-//     (lower partner's data left), both halves in pieces of ~64 KiB so the
-//     reduction of one piece overlaps the arrival of the next. Partners share the same range at every
-//     level, since it depends only on the bits below k.
+//     (lower partner's data left), both halves in pieces of ~256 KiB so
+//     the reduction of one piece overlaps the arrival of the next.
+//     Partners share the same range at every level, since it depends only
+//     on the bits below k.
 //  3. allgather, levels in reverse: send the owned range to the partner,
 //     receive the sibling half straight into `out`.
+//  Every receive of steps 2 and 3 is posted before the first send (the
+//  level plan is computed up front), so nothing waits in the transport's
+//  unexpected-message buffer for a receive posted late.
 //  4. unfold: each odd rank of step 1 sends the result to its even rank.
 // Bytes on the wire per rank: 2 (P'-1)/P' * S (+ S each way for folded
 // pairs), in 2 log2(P') messages. Chosen for medium messages (selection
 // table: 16 KiB .. 1 MiB): half the bandwidth of recursive doubling with
 // the same number of steps. Ascending masks keep every partial a
 // contiguous rank range, so operands stay in rank order.
-#include <array>
-
 #include "gloo/algorithms/allreduce.h"
 
 namespace gloo::allreduce_algo {
@@ -29,7 +31,7 @@ namespace {
 
 // Reduce-scatter halves are sent in pieces of about kPieceBytes (at most
 // kMaxPieces), an empty half in none.
-constexpr size_t kPieceBytes = 64 * 1024;
+constexpr size_t kPieceBytes = 256 * 1024;
 constexpr size_t kMaxPieces = 16;
 
 size_t pieces(size_t bytes) {
@@ -76,66 +78,94 @@ void halvingDoubling(Context& ctx, const void* inp, void* outp, size_t count,
   }
   auto realRank = [rem](int nr) { return nr < rem ? 2 * nr + 1 : nr + rem; };
 
-  auto* tmp = static_cast<uint8_t*>(ctx.scratch((count - count / 2) * es, kScratchData));
-  size_t lo = 0, hi = count;
-  size_t savedLo[32], savedHi[32];
+  // The plan of every level, computed before anything is sent so that all
+  // receives can be posted at once: reduce-scatter operands land in
+  // disjoint scratch regions (their sizes sum to less than count), and the
+  // allgather halves straight in `out` (their data causally follows every
+  // use of that region here).
+  struct Level {
+    int partner;
+    bool lower;
+    size_t keepLo, keepN, giveLo, giveN;
+    size_t tmpOff;              // scratch offset (elements) of this level's operand
+    size_t rsFirst, rsPieces;   // its receive pieces in `reqs`
+    size_t agIndex;             // allgather receive in `reqs` (if giveN > 0)
+  };
+  Level lv[32];
   int levels = 0;
-  for (int mask = 1; mask < pof2; mask <<= 1, ++levels) {
-    const int partner = realRank(newRank ^ mask);
-    const size_t mid = lo + (hi - lo) / 2;
-    const bool lower = (newRank & mask) == 0;
-    const size_t keepLo = lower ? lo : mid, keepHi = lower ? mid : hi;
-    const size_t giveLo = lower ? mid : lo, giveHi = lower ? hi : mid;
-    const uint64_t slot = Context::makeSlot(seq, 1 + levels);
-    savedLo[levels] = lo;
-    savedHi[levels] = hi;
-    const size_t keepN = keepHi - keepLo, giveN = giveHi - giveLo;
-    // Both halves travel in pieces (same slot, matched in order), so the
-    // reduction of one piece overlaps the arrival of the next. The piece
-    // count depends only on the half's size, which both partners know.
-    const size_t keepPieces = pieces(keepN * es), givePieces = pieces(giveN * es);
-    std::array<Request, kMaxPieces> rr, sr;
-    for (size_t i = 0; i < keepPieces; ++i) {
-      const size_t b = partBegin(keepN, keepPieces, i), n = partSize(keepN, keepPieces, i);
-      ctx.irecv(rr[i], partner, slot, tmp + b * es, n * es);
+  {
+    size_t lo = 0, hi = count, off = 0;
+    for (int mask = 1; mask < pof2; mask <<= 1, ++levels) {
+      Level& L = lv[levels];
+      const size_t mid = lo + (hi - lo) / 2;
+      L.partner = realRank(newRank ^ mask);
+      L.lower = (newRank & mask) == 0;
+      L.keepLo = L.lower ? lo : mid;
+      L.keepN = L.lower ? mid - lo : hi - mid;
+      L.giveLo = L.lower ? mid : lo;
+      L.giveN = (hi - lo) - L.keepN;
+      L.tmpOff = off;
+      off += L.keepN;
+      lo = L.keepLo;
+      hi = L.keepLo + L.keepN;
     }
-    for (size_t i = 0; i < givePieces; ++i) {
-      const size_t b = giveLo + partBegin(giveN, givePieces, i), n = partSize(giveN, givePieces, i);
-      ctx.isend(sr[i], partner, slot, mine + b * es, n * es);
+  }
+  auto* tmp = static_cast<uint8_t*>(ctx.scratch(count * es, kScratchData));
+  RequestSet reqs(ctx, levels * (2 * kMaxPieces + 2));
+  for (int k = 0; k < levels; ++k) {
+    Level& L = lv[k];
+    const uint64_t slot = Context::makeSlot(seq, 1 + k);
+    L.rsFirst = reqs.size();
+    L.rsPieces = pieces(L.keepN * es);
+    for (size_t i = 0; i < L.rsPieces; ++i) {
+      const size_t b = L.tmpOff + partBegin(L.keepN, L.rsPieces, i);
+      ctx.irecv(reqs.add(), L.partner, slot, tmp + b * es, partSize(L.keepN, L.rsPieces, i) * es);
     }
-    for (size_t i = 0; i < keepPieces; ++i) {
-      const size_t b = partBegin(keepN, keepPieces, i), n = partSize(keepN, keepPieces, i);
-      ctx.wait(rr[i]);
-      uint8_t* dst = out + (keepLo + b) * es;
-      const uint8_t* own = mine + (keepLo + b) * es;
-      if (lower) {
-        reduction.apply(dst, own, tmp + b * es, n);
-      } else {
-        reduction.apply(dst, tmp + b * es, own, n);
-      }
-    }
-    for (size_t i = 0; i < givePieces; ++i) ctx.wait(sr[i]);
-    mine = out;
-    lo = keepLo;
-    hi = keepHi;
+  }
+  for (int k = 0; k < levels; ++k) {
+    Level& L = lv[k];
+    if (L.giveN == 0) continue;
+    L.agIndex = reqs.size();
+    ctx.irecv(reqs.add(), L.partner, Context::makeSlot(seq, kGather + k), out + L.giveLo * es,
+              L.giveN * es);
   }
 
-  for (int k = levels - 1; k >= 0; --k) {
-    const int partner = realRank(newRank ^ (1 << k));
-    const size_t plo = savedLo[k], phi = savedHi[k];
-    const size_t mid = plo + (phi - plo) / 2;
-    // The sibling of [lo, hi) inside [plo, phi): the half the partner kept.
-    const bool lower = (newRank & (1 << k)) == 0;
-    const size_t sibLo = lower ? mid : plo, sibHi = lower ? phi : mid;
-    const uint64_t slot = Context::makeSlot(seq, kGather + k);
-    Request rr, sr;
-    if (sibHi > sibLo) ctx.irecv(rr, partner, slot, out + sibLo * es, (sibHi - sibLo) * es);
-    if (hi > lo) ctx.isend(sr, partner, slot, out + lo * es, (hi - lo) * es);
-    if (hi > lo) ctx.wait(sr);
-    if (sibHi > sibLo) ctx.wait(rr);
-    lo = plo;
-    hi = phi;
+  // Reduce-scatter: both halves travel in pieces (same slot, matched in
+  // order), so the reduction of one piece overlaps the arrival of the next;
+  // the piece count depends only on the half's size, known to both sides.
+  for (int k = 0; k < levels; ++k) {
+    const Level& L = lv[k];
+    const uint64_t slot = Context::makeSlot(seq, 1 + k);
+    const size_t givePieces = pieces(L.giveN * es);
+    for (size_t i = 0; i < givePieces; ++i) {
+      const size_t b = L.giveLo + partBegin(L.giveN, givePieces, i);
+      ctx.isend(reqs.add(), L.partner, slot, mine + b * es, partSize(L.giveN, givePieces, i) * es);
+    }
+    for (size_t i = 0; i < L.rsPieces; ++i) {
+      const size_t b = partBegin(L.keepN, L.rsPieces, i), n = partSize(L.keepN, L.rsPieces, i);
+      ctx.wait(reqs[L.rsFirst + i]);
+      uint8_t* dst = out + (L.keepLo + b) * es;
+      const uint8_t* own = mine + (L.keepLo + b) * es;
+      const uint8_t* theirs = tmp + (L.tmpOff + b) * es;
+      if (L.lower) {
+        reduction.apply(dst, own, theirs, n);
+      } else {
+        reduction.apply(dst, theirs, own, n);
+      }
+    }
+    mine = out;
   }
+  // Allgather: at level k this rank owns its reduce-scatter half of level
+  // k, complete once the deeper levels' receives are in.
+  for (int k = levels - 1; k >= 0; --k) {
+    const Level& L = lv[k];
+    if (L.keepN > 0) {
+      ctx.isend(reqs.add(), L.partner, Context::makeSlot(seq, kGather + k), out + L.keepLo * es,
+                L.keepN * es);
+    }
+    if (L.giveN > 0) ctx.wait(reqs[L.agIndex]);
+  }
+  reqs.waitAll();
 
   if (rank < 2 * rem) {
     ctx.send(rank - 1, Context::makeSlot(seq, kUnfold), out, bytes);

@@ -18,14 +18,19 @@
 
 namespace gloo::allreduce_algo {
 
-void rankOrdered(Context& ctx, const void* in, void* out, size_t count,
+void rankOrdered(Context& ctx, const void* inp, void* outp, size_t count,
                  const Reduction& reduction) {
   const uint64_t seq = ctx.nextSequence();
   const Group all{0, 1, ctx.size(), ctx.rank()};
-  groupReduceScatter(ctx, all, seq, 0, static_cast<const uint8_t*>(in),
-                     static_cast<uint8_t*>(out), 0, count, reduction);
-  groupAllgather(ctx, all, seq, 1, static_cast<uint8_t*>(out), 0, count,
-                 reduction.elementSize());
+  const auto* in = static_cast<const uint8_t*>(inp);
+  auto* out = static_cast<uint8_t*>(outp);
+  const size_t es = reduction.elementSize();
+  RequestSet reqs(ctx, groupRequests(all));
+  // The other ranks' blocks land in `out` as soon as they are final.
+  groupAllgatherRecv(ctx, all, seq, 1, out, 0, count, es, reqs);
+  groupReduceScatter(ctx, all, seq, 0, in, out, 0, count, reduction, reqs);
+  groupAllgatherSend(ctx, all, seq, 1, out, 0, count, es, reqs);
+  reqs.waitAll();
 }
 
 }  // namespace gloo::allreduce_algo

@@ -12,15 +12,19 @@
 //    segment that receive m - nseg left in `out` (a reduced partial, or
 //    during the allgather a final segment), posted right after that
 //    receive is processed.
-//  - reduce-scatter receives land in a window of W scratch segments and are
-//    reduced straight into `out` (out = partial op in, or in op partial);
-//    receive m + W is posted when m is done. The first W sends of step 0
-//    are posted at once, the rest one per processed receive, so a sender
-//    stays about W segments ahead of its receiver and few messages pass
-//    through the transport's unexpected-message buffer.
-//  - allgather receives go straight into `out` and are all posted at the
-//    start: their data causally follows every use of that region here (a
-//    final segment exists only after this rank's contribution to it left).
+//  - reduce-scatter receives, out of place: straight into `out` (that
+//    region is untouched until the partial arrives), reduced there with
+//    `in`; in place (`out` holds this rank's own data): into a window of W
+//    scratch segments, reduced into `out`, receive m + W posted when m is
+//    done. Either way out = partial op in (or in op partial, see ring).
+//  - allgather receives go straight into `out`. Every receive except the
+//    windowed ones is posted at the start: data for a region of `out`
+//    causally follows every use of that region here (a partial or final
+//    segment exists only after this rank's contribution to it left).
+//  - the first sends of step 0 (up to max(W, 32) segments) are posted at
+//    once, the rest one per processed receive, so a sender stays a bounded
+//    distance ahead of its receiver and few messages pass through the
+//    transport's unexpected-message buffer.
 // Bytes on the wire per rank: 2 (P-1)/P * S, the same as the ring. For
 // P = 2 this is a pipelined exchange of halves. Chosen for large messages
 // (selection table: above 1 MiB).
@@ -56,7 +60,6 @@ void ringPipelined(Context& ctx, const void* inp, void* outp, size_t count,
   nseg = std::max<size_t>(1, std::min<size_t>(nseg, kMaxMessages / steps));
   const size_t T = steps * nseg;
   const size_t rsMessages = T / 2;  // the first half is the reduce-scatter
-  const size_t W = std::min({kMaxWindow, nseg + 2, rsMessages});
   // Elements of the largest segment (above segElems only if nseg was capped).
   const size_t segCap = (maxChunk + nseg - 1) / nseg;
 
@@ -79,40 +82,56 @@ void ringPipelined(Context& ctx, const void* inp, void* outp, size_t count,
   };
   auto slot = [&](size_t m) { return Context::makeSlot(seq, uint32_t(m)); };
 
-  auto* window = static_cast<uint8_t*>(ctx.scratch(W * segCap * es, kScratchData));
+  // Out of place, a reduce-scatter partial can land in `out` itself (the
+  // region is untouched until then) and be reduced there with `in`: every
+  // receive is posted at the start. In place, `out` holds this rank's own
+  // contribution, so partials go through a window of W scratch segments.
+  const bool direct = in != out;
+  const size_t W = direct ? 0 : std::min({kMaxWindow, nseg + 2, rsMessages});
+  uint8_t* window =
+      direct ? nullptr : static_cast<uint8_t*>(ctx.scratch(W * segCap * es, kScratchData));
   std::array<Request, kMaxWindow> rsRecv;
-  RequestSet reqs(ctx, rsMessages + T);  // allgather receives, then sends
+  // Receives posted at the start (in message order), then sends.
+  RequestSet reqs(ctx, 2 * T);
 
-  auto postRsRecv = [&](size_t m) {
-    Seg g = segment(recvChunk(m / nseg), m % nseg);
-    if (g.len == 0) return;
-    rsRecv[m % W] = Request();
-    ctx.irecv(rsRecv[m % W], left, slot(m), window + (m % W) * segCap * es, g.len * es);
-  };
   auto postSend = [&](size_t m) {
-    size_t s = m / nseg;
-    Seg g = segment(sendChunk(s), m % nseg);
+    const size_t s = m / nseg;
+    const Seg g = segment(sendChunk(s), m % nseg);
     if (g.len == 0) return;
     const uint8_t* src = (s == 0 ? in : out) + g.begin * es;
     ctx.isend(reqs.add(), right, slot(m), src, g.len * es);
   };
+  auto postWindowRecv = [&](size_t m) {
+    const Seg g = segment(recvChunk(m / nseg), m % nseg);
+    if (g.len == 0) return;
+    ctx.irecv(rsRecv[m % W], left, slot(m), window + (m % W) * segCap * es, g.len * es);
+  };
 
-  for (size_t m = 0; m < W; ++m) postRsRecv(m);
-  for (size_t m = rsMessages; m < T; ++m) {
-    Seg g = segment(recvChunk(m / nseg), m % nseg);
+  for (size_t m = 0; m < W; ++m) postWindowRecv(m);
+  for (size_t m = direct ? 0 : rsMessages; m < T; ++m) {
+    const Seg g = segment(recvChunk(m / nseg), m % nseg);
     if (g.len == 0) continue;
     ctx.irecv(reqs.add(), left, slot(m), out + g.begin * es, g.len * es);
   }
-  for (size_t m = 0; m < std::min(W, nseg); ++m) postSend(m);
+  // Step-0 sends run at most `ahead` segments before this rank's own
+  // progress, so a late receiver sees few unexpected messages.
+  const size_t ahead = std::max<size_t>(W, std::min(kMaxWindow, nseg));
+  for (size_t m = 0; m < std::min(ahead, nseg); ++m) postSend(m);
 
-  size_t agIndex = 0;  // position in `reqs` of the next non-empty allgather receive
+  size_t next = 0;  // position in `reqs` of the next posted receive
   for (size_t m = 0; m < T; ++m) {
     const int c = recvChunk(m / nseg);
-    Seg g = segment(c, m % nseg);
+    const Seg g = segment(c, m % nseg);
     if (g.len > 0) {
       if (m < rsMessages) {
-        ctx.wait(rsRecv[m % W]);
-        const uint8_t* partial = window + (m % W) * segCap * es;
+        const uint8_t* partial;
+        if (direct) {
+          ctx.wait(reqs[next++]);
+          partial = out + g.begin * es;
+        } else {
+          ctx.wait(rsRecv[m % W]);
+          partial = window + (m % W) * segCap * es;
+        }
         uint8_t* dst = out + g.begin * es;
         const uint8_t* mine = in + g.begin * es;
         if (c < rank) {
@@ -121,12 +140,12 @@ void ringPipelined(Context& ctx, const void* inp, void* outp, size_t count,
           reduction.apply(dst, mine, partial, g.len);
         }
       } else {
-        ctx.wait(reqs[agIndex++]);
+        ctx.wait(reqs[next++]);
       }
     }
-    if (m < rsMessages && m + W < rsMessages) postRsRecv(m + W);
+    if (!direct && m + W < rsMessages) postWindowRecv(m + W);
     if (m + nseg < T) postSend(m + nseg);
-    if (m + W < nseg) postSend(m + W);
+    if (m + ahead < nseg) postSend(m + ahead);
   }
   reqs.waitAll();
 }
