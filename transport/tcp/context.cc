@@ -136,6 +136,14 @@ size_t TcpContext::pendingHandshakes() const {
   return n;
 }
 
+size_t TcpContext::unexpectedBytes() const {
+  size_t n = 0;
+  for (const auto& p : peers_) {
+    for (const auto& ux : p.unexpected) n += ux.got;
+  }
+  return n;
+}
+
 std::string TcpContext::peerHost(int peer) const {
   if (peer < 0 || peer >= size_) return "?";
   return peers_[peer].addr.host.empty() ? "?" : peers_[peer].addr.host;
@@ -283,6 +291,8 @@ bool TcpContext::matchUnexpected(Peer& p, int peer, Request& req) {
       req.complete = true;
     } else {
       // Still arriving: the rest goes straight into the receive's buffer.
+      GLOO_DEBUG("tcp: rank " << rank_ << ": receive of slot " << req.slot << " from peer " << peer
+                              << " takes over a message with " << it->got << " of " << it->size << " bytes in");
       p.curUx = nullptr;
       p.curRecv = &req;
       p.rs = Read::kDirect;

@@ -73,6 +73,8 @@ class TcpContext final : public transport::Context {
 
   // For tests: sockets accepted but not yet handshaken.
   size_t pendingHandshakes() const;
+  // For tests: bytes held in unexpected-message buffers, all peers.
+  size_t unexpectedBytes() const;
   // For tests: the listener's address.
   SockAddr listenAddress() const { return listenAddr_; }
 
