@@ -206,7 +206,13 @@ void TcpContext::timeout(Request* const* reqs, size_t n, Clock::time_point start
       break;
     }
     os << (listed++ ? "; " : " ") << (r.op == Op::kSend ? "send to " : "recv from ") << who(r.peer)
-       << " slot " << r.slot << " (" << r.done << " of " << r.size << " bytes done)";
+       << " slot " << r.slot << " (" << r.done << " of " << r.size << " bytes done";
+    if (r.peer != rank_) {
+      const Peer& p = peers_[r.peer];
+      if (r.op == Op::kSend && p.out == Out::kConnecting) os << "; still connecting to " << p.addr.sockaddr.str();
+      if (r.op == Op::kRecv && p.in == In::kNone) os << "; the peer has not connected";
+    }
+    os << ")";
   }
   fail(std::make_exception_ptr(TimeoutError(os.str())));
 }
@@ -315,7 +321,12 @@ void TcpContext::startConnect(int peer) {
   Peer& p = peers_[peer];
   activate(peer);
   ++p.attempts;
-  int fd = createSocket(p.addr.sockaddr.family());
+  int fd = -1;
+  try {
+    fd = createSocket(p.addr.sockaddr.family());
+  } catch (const IoError& e) {
+    failIo("cannot open a connection to " + who(peer) + ": " + e.what());
+  }
   setNoDelay(fd);
   setBufferSizes(fd, opts_.socketBuffer);
   Hello h;
@@ -388,7 +399,7 @@ void TcpContext::onOutEvent(int peer, short revents) {
       p.acked = true;
     } else if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
       std::string why = n == 0 ? "the peer closed the connection" : errnoString(errno);
-      if (p.sendHead || p.helloSent < kHelloSize) connectionLost(peer, why);
+      if (p.sendHead || p.helloSent < kHelloSize) outboundLost(peer, why);
       // Nothing in flight: a clean close (the peer finished). A later send fails.
       closeFd(p.outFd);
       p.out = Out::kClosed;
@@ -402,6 +413,20 @@ void TcpContext::onOutEvent(int peer, short revents) {
     }
   }
   if (revents & POLLOUT) progressSends(peer);
+}
+
+void TcpContext::outboundLost(int peer, const std::string& why) {
+  Peer& p = peers_[peer];
+  // A refusing acceptor writes its status byte and closes; the close may
+  // reset the connection before we read the byte. Report the refusal, not
+  // the reset, when the byte is there.
+  uint8_t status = 0;
+  if (!p.acked && p.outFd >= 0 && ::recv(p.outFd, &status, 1, MSG_DONTWAIT) == 1 &&
+      status != static_cast<uint8_t>(HelloStatus::kOk)) {
+    failIo(who(peer) + " at " + p.addr.sockaddr.str() +
+           " refused the connection: " + describe(static_cast<HelloStatus>(status)));
+  }
+  connectionLost(peer, why);
 }
 
 void TcpContext::progressSends(int peer) {
@@ -441,7 +466,7 @@ void TcpContext::progressSends(int peer) {
     if (n < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) return;
-      connectionLost(peer, errnoString(errno));
+      outboundLost(peer, errnoString(errno));
     }
     size_t left = static_cast<size_t>(n);
     if (p.helloSent < kHelloSize) {

@@ -153,6 +153,9 @@ class TcpContext final : public transport::Context {
   void scheduleRetry(int peer, const std::string& why);
   void onOutEvent(int peer, short revents);
   void progressSends(int peer);
+  // The outbound connection to `peer` failed with sends in flight: throws
+  // (the acceptor's refusal reason when it sent one).
+  [[noreturn]] void outboundLost(int peer, const std::string& why);
 
   void acceptAll();
   void readPending(size_t index);

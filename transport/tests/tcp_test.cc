@@ -654,8 +654,10 @@ TEST(TcpTransport, TokenMismatchBetweenRanksIsReported) {
     uint32_t v = 0;
     if (r == 0) {
       try {
-        sendBlocking(*c0, 1, 1, &v, 4);  // completes into the kernel buffer...
-        recvBlocking(*c0, 1, 2, &v, 4, 2s);  // ...the refusal arrives here
+        // Larger than the socket buffers: the send sees the refusal (status
+        // byte, or a reset racing it) while in flight.
+        std::vector<uint8_t> big(32 << 20);
+        sendBlocking(*c0, 1, 1, big.data(), big.size(), 2s);
         ADD_FAILURE() << "no error";
       } catch (const gloo::IoError& e) {
         EXPECT_NE(std::string(e.what()).find("token"), std::string::npos) << e.what();
