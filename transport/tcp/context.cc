@@ -646,7 +646,8 @@ bool TcpContext::consumeStage(Peer& p, int peer) {
 bool TcpContext::readInbound(int peer) {
   Peer& p = peers_[peer];
   bool any = false;
-  for (;;) {
+  // Bounded, so a peer streaming without pause cannot starve the others.
+  for (int round = 0; round < 64; ++round) {
     consumeStage(p, peer);
     char* dst;
     size_t ask;
@@ -694,6 +695,8 @@ bool TcpContext::readInbound(int peer) {
       return true;
     }
   }
+  consumeStage(p, peer);
+  return any;
 }
 
 void TcpContext::onInboundEof(int peer) {
