@@ -939,3 +939,36 @@ TEST(TcpBench, LatencyAndThroughput) {
   std::printf("[bench] tcp 64 MiB one-way (+1-byte ack): best %.2f ms (%.2f GB/s), median %.2f ms\n", ms.front(),
               n / ms.front() / 1e6, ms[ms.size() / 2]);
 }
+
+TEST(TcpBench, ProcessExchange) {
+  // Two processes (rank 1 forked), both send then receive, as a 2-rank
+  // allreduce does; prints microseconds per exchange.
+  constexpr int kIters = 3000;
+  auto loop = [](Context& c, int peer, size_t bytes, int iters) {
+    std::vector<uint8_t> out(bytes, 1), inb(bytes);
+    for (int i = 0; i < iters; ++i) {
+      Request reqs[2] = {makeReq(Op::kRecv, peer, 9, inb.data(), bytes), makeReq(Op::kSend, peer, 9, out.data(), bytes)};
+      c.post(reqs[0]);
+      c.post(reqs[1]);
+      Request* ps[2] = {&reqs[0], &reqs[1]};
+      c.wait(ps, 2, in(20s));
+    }
+  };
+  std::unique_ptr<Context> mine;
+  pid_t pid = forkPeer(mine, [&](Context& c) {
+    loop(c, 0, 4, 200 + kIters);
+    loop(c, 0, 1 << 20, 10 + 200);
+  });
+  loop(*mine, 1, 4, 200);
+  auto t0 = Clock::now();
+  loop(*mine, 1, 4, kIters);
+  double small = std::chrono::duration<double, std::micro>(Clock::now() - t0).count() / kIters;
+  loop(*mine, 1, 1 << 20, 10);
+  t0 = Clock::now();
+  loop(*mine, 1, 1 << 20, 200);
+  double large = std::chrono::duration<double, std::micro>(Clock::now() - t0).count() / 200;
+  int st = 0;
+  waitpid(pid, &st, 0);
+  EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+  std::printf("[bench] tcp 2 processes, exchange: 4 bytes %.2f us, 1 MiB %.2f us\n", small, large);
+}
