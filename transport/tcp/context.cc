@@ -3,10 +3,10 @@
 #include "transport/tcp/context.h"
 
 #include <netinet/in.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
-#include <sched.h>
 
 #include <algorithm>
 #include <bit>
@@ -25,6 +25,15 @@ static_assert(std::endian::native == std::endian::little, "frame headers are lit
 
 // Sends gathered per sendmsg call (each contributes a header and a payload).
 constexpr int kMaxBatch = 16;
+
+// Spinning pays only when every spinning rank has a core. A spinning round
+// that made no progress takes a microsecond or two; when one took longer than
+// kPreemptedGap, the thread was descheduled (the sched_yield handed the core
+// to another runnable task): the cores are oversubscribed, and spinning would
+// only delay the peers it waits for. The context then blocks at once for
+// kNoSpinPeriod before it tries spinning again.
+constexpr std::chrono::microseconds kPreemptedGap{30};
+constexpr std::chrono::milliseconds kNoSpinPeriod{200};
 
 uint64_t randomNonce() {
   std::random_device rd;
@@ -821,17 +830,6 @@ bool TcpContext::test(Request& req) {
   pollOnce(std::chrono::nanoseconds(0));
   return req.complete;
 }
-
-// Spinning pays only when every spinning rank has a core. A spinning round
-// that made no progress takes a microsecond or two; when one took longer than
-// kPreemptedGap, the thread was descheduled (the sched_yield handed the core
-// to another runnable task): the cores are oversubscribed, and spinning would
-// only delay the peers it waits for. The context then blocks at once for
-// kNoSpinPeriod before it tries spinning again.
-namespace {
-constexpr std::chrono::microseconds kPreemptedGap{30};
-constexpr std::chrono::milliseconds kNoSpinPeriod{200};
-}  // namespace
 
 void TcpContext::wait(Request* const* reqs, size_t n, Deadline deadline) {
   checkFailed();
