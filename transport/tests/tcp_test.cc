@@ -280,23 +280,23 @@ TEST(TcpTransport, ReceivePostedWhileItsMessageIsArriving) {
   // the partly buffered message and the rest lands in its buffer.
   auto g = makeTcpGroup(2);
   const size_t n = 64 << 20;
+  const auto data = pattern(n, 21);
   runRanks(2, [&](int r) {
     if (r == 0) {
-      auto d = pattern(n, 21);
-      sendBlocking(*g[0], 1, 1, d.data(), n);
+      sendBlocking(*g[0], 1, 1, data.data(), n);
     } else {
       uint32_t dummy;
       Request other = makeReq(Op::kRecv, 0, 99, &dummy, 4);
       g[1]->post(other);
       // Reads what has arrived into the unexpected buffer (a few socket
       // buffers' worth, far less than the message).
-      auto until = Clock::now() + 5s;
+      auto until = Clock::now() + 15s;
       while (g[1]->unexpectedBytes() == 0 && Clock::now() < until) g[1]->test(other);
       ASSERT_GT(g[1]->unexpectedBytes(), 0u);
       ASSERT_LT(g[1]->unexpectedBytes(), n);
       std::vector<uint8_t> d(n);
       recvBlocking(*g[1], 0, 1, d.data(), n);
-      EXPECT_TRUE(d == pattern(n, 21));
+      EXPECT_TRUE(d == data);
       EXPECT_FALSE(other.complete);
       EXPECT_EQ(g[1]->unexpectedBytes(), 0u);
     }
