@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <complex>
 #include <cstring>
@@ -713,6 +714,29 @@ TEST(Allreduce, BadArgumentsAreInvalidArgument) {
     EXPECT_NO_THROW(allreduce(ctx, a));
     EXPECT_EQ(ctx.sequence(), before);
     EXPECT_EQ(intAllreduce(ctx, "halving_doubling", 10, Placement::kInNull), "halving_doubling");
+  });
+}
+
+// Ranks that disagree on the count: the transport sees a size mismatch (or,
+// on the rank whose peer failed before sending, a timeout), and the error
+// that escapes keeps its type and names the collective.
+TEST(Allreduce, TransportErrorsNameTheCollective) {
+  runRanks(2, [](Context& ctx) {
+    ctx.setTimeout(std::chrono::milliseconds(500));
+    std::vector<float> v(10 + ctx.rank(), 1.0f);
+    AllreduceArgs a;
+    a.out = v.data();
+    a.count = v.size();
+    a.reduction = Reduction(DataType::kFloat32, ReduceOp::kSum);
+    a.algorithm = "recursive_doubling";
+    try {
+      allreduce(ctx, a);
+      ADD_FAILURE() << "mismatched counts went unnoticed on rank " << ctx.rank();
+    } catch (const IoError& e) {
+      EXPECT_EQ(std::string(e.what()).rfind("allreduce: ", 0), 0u) << e.what();
+    } catch (const TimeoutError& e) {
+      EXPECT_EQ(std::string(e.what()).rfind("allreduce: ", 0), 0u) << e.what();
+    }
   });
 }
 
