@@ -442,23 +442,39 @@ int forkRanks(const Options& o) {
     }
     pids.push_back(pid);
   }
+  // After the first failure the other ranks get a grace period to fail on
+  // their own (they see the dead peer and print what they know), then any
+  // still running are terminated.
   int status = pids.size() == size_t(o.forkRanks) ? 0 : 1;
   size_t left = pids.size();
+  std::chrono::steady_clock::time_point killAt = std::chrono::steady_clock::time_point::max();
+  bool killed = false;
+  std::vector<bool> reaped(pids.size(), false);
   while (left > 0) {
     int ws = 0;
-    pid_t p = waitpid(-1, &ws, 0);
+    pid_t p = waitpid(-1, &ws, status == 0 ? 0 : WNOHANG);
     if (p < 0) break;
+    if (p == 0) {
+      if (!killed && std::chrono::steady_clock::now() >= killAt) {
+        for (size_t i = 0; i < pids.size(); ++i) {
+          if (!reaped[i]) kill(pids[i], SIGTERM);
+        }
+        killed = true;
+      }
+      usleep(20000);
+      continue;
+    }
     --left;
+    const int rank = int(std::find(pids.begin(), pids.end(), p) - pids.begin());
+    if (rank < int(pids.size())) reaped[size_t(rank)] = true;
     const bool ok = WIFEXITED(ws) && WEXITSTATUS(ws) == 0;
-    if (!ok && status == 0) {
-      status = 1;
-      auto it = std::find(pids.begin(), pids.end(), p);
-      int rank = int(it - pids.begin());
-      if (WIFSIGNALED(ws)) {
+    if (!ok) {
+      if (WIFSIGNALED(ws) && !killed) {
         std::fprintf(stderr, "gloo-bench: rank %d killed by signal %d\n", rank, WTERMSIG(ws));
       }
-      for (pid_t q : pids) {
-        if (q != p) kill(q, SIGTERM);
+      if (status == 0) {
+        status = 1;
+        killAt = std::chrono::steady_clock::now() + std::chrono::seconds(3);
       }
     }
   }

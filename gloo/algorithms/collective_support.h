@@ -172,6 +172,10 @@ class RequestList {
 // Blocking exchange that skips zero-byte halves.
 inline void exchange(Context& ctx, int to, uint64_t sslot, const void* sdata, size_t ssize,
                      int from, uint64_t rslot, void* rdata, size_t rsize) {
+  if (ssize > 0 && rsize > 0) {
+    ctx.sendrecv(to, sslot, sdata, ssize, from, rslot, rdata, rsize);
+    return;
+  }
   RequestList reqs(ctx, 2);
   reqs.recv(from, rslot, rdata, rsize);
   reqs.send(to, sslot, sdata, ssize);
@@ -259,6 +263,13 @@ void runGuarded(Context& ctx, const char* collective, const char* algorithm, F&&
   } catch (const Error& e) {
     throw Error(prefix() + e.what());
   }
+}
+
+// ceil(log2 n) for n >= 1: the most children a binomial-tree node has.
+inline int ceilLog2(int n) {
+  int k = 0;
+  while ((1 << k) < n) k++;
+  return k;
 }
 
 // Index of the lowest set bit of v as a value (v & -v); for v == 0 returns

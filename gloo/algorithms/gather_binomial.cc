@@ -34,7 +34,7 @@ void gatherBinomial(Context& ctx, uint64_t seq, const void* in, void* out, size_
     }
     uint8_t* t = static_cast<uint8_t*>(ctx.scratch(bytes * n, 0));
     std::memcpy(t, in, bytes);
-    RequestList reqs(ctx, 32);
+    RequestList reqs(ctx, ceilLog2(P));
     for (int m = 1; m < span && v + m < P; m <<= 1) {
       reqs.recv((v + m + root) % P, slot, t + bytes * m, bytes * childLen(m));
     }
@@ -46,7 +46,7 @@ void gatherBinomial(Context& ctx, uint64_t seq, const void* in, void* out, size_
   // Root: relative [a, a + len) is absolute [(a + root) mod P, ...); it wraps
   // when a + root < P < a + len + root.
   if (in != at(out, bytes * root)) std::memcpy(at(out, bytes * root), in, bytes);
-  RequestList reqs(ctx, 32);
+  RequestList reqs(ctx, ceilLog2(P));
   int wrapped = -1;
   uint8_t* wrapBuf = nullptr;
   for (int m = 1; m < P; m <<= 1) {

@@ -33,7 +33,7 @@ void scatterBinomial(Context& ctx, uint64_t seq, const void* in, void* out, size
     }
     uint8_t* t = static_cast<uint8_t*>(ctx.scratch(bytes * n, 0));
     ctx.recv(parent, slot, t, bytes * n);
-    RequestList reqs(ctx, 32);
+    RequestList reqs(ctx, ceilLog2(P));
     for (int m = span >> 1; m >= 1; m >>= 1) {
       if (v + m < P) reqs.send((v + m + root) % P, slot, t + bytes * m, bytes * childLen(m));
     }
@@ -42,7 +42,7 @@ void scatterBinomial(Context& ctx, uint64_t seq, const void* in, void* out, size
     return;
   }
 
-  RequestList reqs(ctx, 32);
+  RequestList reqs(ctx, ceilLog2(P));
   for (int m = span >> 1; m >= 1; m >>= 1) {
     if (m >= P) continue;
     const int len = childLen(m);

@@ -4,6 +4,9 @@
 // builds one table per ISA by starting from the scalar table and layering
 // avx2, then avx512, on top. Every entry of every table must produce
 // bit-identical results to the scalar entry for the same inputs.
+// ISA-flagged files must not call inline functions shared with other files
+// (such as KernelTable::set): the linker may keep their ISA-flagged copy for
+// everyone. They write `fn` through a file-local helper instead.
 #pragma once
 
 #include <cstddef>

@@ -230,36 +230,44 @@ struct HMinMax {
   }
 };
 
+// Writes one table entry. Deliberately file-local: an inline function
+// shared with other translation units (KernelTable::set) could be emitted
+// from this file with this file's ISA flags and then be picked by the linker
+// for code that runs on CPUs without that ISA.
+void put(KernelTable& t, DataType d, ReduceOp op, KernelFn f) {
+  t.fn[static_cast<size_t>(d)][static_cast<size_t>(op)] = f;
+}
+
 template <typename T>
 void addInt(KernelTable& t, DataType d) {
-  t.set(d, ReduceOp::kSum, &run<Int<T>, ISum<T>>);
-  if constexpr (sizeof(T) == 2 || sizeof(T) == 4) t.set(d, ReduceOp::kProd, &run<Int<T>, IProd<T>>);
-  t.set(d, ReduceOp::kMin, &run<Int<T>, IMin<T>>);
-  t.set(d, ReduceOp::kMax, &run<Int<T>, IMax<T>>);
-  t.set(d, ReduceOp::kBand, &run<Int<T>, IAnd>);
-  t.set(d, ReduceOp::kBor, &run<Int<T>, IOr>);
-  t.set(d, ReduceOp::kBxor, &run<Int<T>, IXor>);
+  put(t, d, ReduceOp::kSum, &run<Int<T>, ISum<T>>);
+  if constexpr (sizeof(T) == 2 || sizeof(T) == 4) put(t, d, ReduceOp::kProd, &run<Int<T>, IProd<T>>);
+  put(t, d, ReduceOp::kMin, &run<Int<T>, IMin<T>>);
+  put(t, d, ReduceOp::kMax, &run<Int<T>, IMax<T>>);
+  put(t, d, ReduceOp::kBand, &run<Int<T>, IAnd>);
+  put(t, d, ReduceOp::kBor, &run<Int<T>, IOr>);
+  put(t, d, ReduceOp::kBxor, &run<Int<T>, IXor>);
 }
 
 template <typename F>
 void addHalf(KernelTable& t, DataType d) {
-  t.set(d, ReduceOp::kSum, &run<Int<uint16_t>, HSum<F>>);
-  t.set(d, ReduceOp::kProd, &run<Int<uint16_t>, HProd<F>>);
-  t.set(d, ReduceOp::kMin, &run<Int<uint16_t>, HMinMax<F, true>>);
-  t.set(d, ReduceOp::kMax, &run<Int<uint16_t>, HMinMax<F, false>>);
+  put(t, d, ReduceOp::kSum, &run<Int<uint16_t>, HSum<F>>);
+  put(t, d, ReduceOp::kProd, &run<Int<uint16_t>, HProd<F>>);
+  put(t, d, ReduceOp::kMin, &run<Int<uint16_t>, HMinMax<F, true>>);
+  put(t, d, ReduceOp::kMax, &run<Int<uint16_t>, HMinMax<F, false>>);
 }
 
 }  // namespace
 
 void addAvx2Kernels(KernelTable& t) {
-  t.set(DataType::kFloat32, ReduceOp::kSum, &run<F32, AddPs>);
-  t.set(DataType::kFloat32, ReduceOp::kProd, &run<F32, MulPs>);
-  t.set(DataType::kFloat32, ReduceOp::kMin, &run<F32, MinPs>);
-  t.set(DataType::kFloat32, ReduceOp::kMax, &run<F32, MaxPs>);
-  t.set(DataType::kFloat64, ReduceOp::kSum, &run<F64, AddPd>);
-  t.set(DataType::kFloat64, ReduceOp::kProd, &run<F64, MulPd>);
-  t.set(DataType::kFloat64, ReduceOp::kMin, &run<F64, MinPd>);
-  t.set(DataType::kFloat64, ReduceOp::kMax, &run<F64, MaxPd>);
+  put(t, DataType::kFloat32, ReduceOp::kSum, &run<F32, AddPs>);
+  put(t, DataType::kFloat32, ReduceOp::kProd, &run<F32, MulPs>);
+  put(t, DataType::kFloat32, ReduceOp::kMin, &run<F32, MinPs>);
+  put(t, DataType::kFloat32, ReduceOp::kMax, &run<F32, MaxPs>);
+  put(t, DataType::kFloat64, ReduceOp::kSum, &run<F64, AddPd>);
+  put(t, DataType::kFloat64, ReduceOp::kProd, &run<F64, MulPd>);
+  put(t, DataType::kFloat64, ReduceOp::kMin, &run<F64, MinPd>);
+  put(t, DataType::kFloat64, ReduceOp::kMax, &run<F64, MaxPd>);
   addInt<int8_t>(t, DataType::kInt8);
   addInt<uint8_t>(t, DataType::kUint8);
   addInt<int16_t>(t, DataType::kInt16);

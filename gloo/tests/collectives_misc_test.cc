@@ -202,6 +202,31 @@ TEST(CollectivesSelection, EnvironmentOverride) {
   config::setOverride("GLOOMPI_ALGO_GATHER", std::nullopt);
 }
 
+// GLOOMPI_DETERMINISTIC: reduce_scatter runs rank_ordered and matches a
+// sequential float left fold bit for bit.
+TEST(CollectivesSelection, DeterministicReduceScatter) {
+  config::setOverride("GLOOMPI_DETERMINISTIC", "1");
+  runRanks(5, [](Context& ctx) {
+    const int P = ctx.size(), me = ctx.rank();
+    const size_t n = 1001;
+    auto value = [](int r, size_t i) {
+      return static_cast<float>(pattern(r, i, 11)) * 3.1e-3f + static_cast<float>(r) * 0.7f;
+    };
+    std::vector<float> in(n * P), out(n), want(n);
+    for (size_t i = 0; i < n * P; i++) in[i] = value(me, i);
+    for (size_t i = 0; i < n; i++) {
+      float acc = value(0, me * n + i);
+      for (int r = 1; r < P; r++) acc = acc + value(r, me * n + i);
+      want[i] = acc;
+    }
+    EXPECT_STREQ(reduceScatterBlock(ctx, in.data(), out.data(), n,
+                                    Reduction(DataType::kFloat32, ReduceOp::kSum)),
+                 "rank_ordered");
+    EXPECT_TRUE(sameValues(out.data(), want.data(), n));
+  });
+  config::setOverride("GLOOMPI_DETERMINISTIC", std::nullopt);
+}
+
 // A sequence of different collectives on one context, repeated; every
 // result checked. Exercises sequence numbers and scratch reuse across
 // collectives.

@@ -207,7 +207,9 @@ TEST(Reduction, UserOpNonCommutativeAllAliasingCases) {
   for (size_t n : {size_t{0}, size_t{1}, size_t{3}, size_t{5000}}) {
     std::vector<Mat> a = randomMats(n, 1), b = randomMats(n, 2), want(n);
     for (size_t i = 0; i < n; ++i) want[i] = mul(a[i], b[i]);
-    if (n >= 3) ASSERT_FALSE(mul(a[1], b[1]) == mul(b[1], a[1]));  // really non-commutative
+    if (n >= 3) {
+      ASSERT_FALSE(mul(a[1], b[1]) == mul(b[1], a[1]));  // really non-commutative
+    }
 
     CallLog log;
     gloo::Reduction r(DataType::kUint8, matUser, &log, false, sizeof(Mat));
@@ -241,8 +243,12 @@ TEST(Reduction, UserOpNonCommutativeAllAliasingCases) {
     }
     EXPECT_FALSE(log.inAliasedInout);
     EXPECT_EQ(4 * n, log.elements);
-    if (n == 0) EXPECT_EQ(0u, log.calls);
-    if (n == 5000) EXPECT_GT(log.calls, 4u);  // the out == a cases were staged in chunks
+    if (n == 0) {
+      EXPECT_EQ(0u, log.calls);
+    }
+    if (n == 5000) {
+      EXPECT_GT(log.calls, 4u);  // the out == a cases were staged in chunks
+    }
   }
 }
 

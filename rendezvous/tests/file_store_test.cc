@@ -156,8 +156,15 @@ TEST_F(FileStoreTest, ReaderNeverSeesAPartialValue) {
   int reads = 0;
   int torn = 0;
   std::set<uint8_t> distinct;
-  auto end = std::chrono::steady_clock::now() + milliseconds(400);
-  while (std::chrono::steady_clock::now() < end) {
+  // Run for at least 200 ms and until enough reads overlapped enough writes;
+  // the cap keeps a slow (sanitised, loaded) machine from hanging the test.
+  auto start = std::chrono::steady_clock::now();
+  auto enough = [&] {
+    auto ran = std::chrono::steady_clock::now() - start;
+    if (ran > std::chrono::seconds(10)) return true;
+    return ran > milliseconds(200) && reads >= 20 && writes.load() >= 10 && distinct.size() >= 2;
+  };
+  while (!enough()) {
     Bytes v = reader.get("big", milliseconds(1000));
     ++reads;
     bool whole = v.size() == kSize && std::all_of(v.begin(), v.end(), [&](uint8_t c) { return c == v[0]; });
@@ -167,7 +174,7 @@ TEST_F(FileStoreTest, ReaderNeverSeesAPartialValue) {
   stop = true;
   w.join();
   EXPECT_EQ(torn, 0) << "of " << reads << " reads";
-  EXPECT_GE(reads, 10);
+  EXPECT_GE(reads, 20);
   EXPECT_GE(writes.load(), 10);
   EXPECT_GE(distinct.size(), 2u) << "the reader never observed a rewrite";
   // Every temporary file was renamed away.

@@ -3,10 +3,10 @@
 #include "transport/tcp/context.h"
 
 #include <netinet/in.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
-#include <sched.h>
 
 #include <algorithm>
 #include <bit>
@@ -25,6 +25,15 @@ static_assert(std::endian::native == std::endian::little, "frame headers are lit
 
 // Sends gathered per sendmsg call (each contributes a header and a payload).
 constexpr int kMaxBatch = 16;
+
+// Spinning pays only when every spinning rank has a core. A spinning round
+// that made no progress takes a microsecond or two; when one took longer than
+// kPreemptedGap, the thread was descheduled (the sched_yield handed the core
+// to another runnable task): the cores are oversubscribed, and spinning would
+// only delay the peers it waits for. The context then blocks at once for
+// kNoSpinPeriod before it tries spinning again.
+constexpr std::chrono::microseconds kPreemptedGap{30};
+constexpr std::chrono::milliseconds kNoSpinPeriod{200};
 
 uint64_t randomNonce() {
   std::random_device rd;
@@ -136,6 +145,14 @@ size_t TcpContext::pendingHandshakes() const {
   return n;
 }
 
+size_t TcpContext::unexpectedBytes() const {
+  size_t n = 0;
+  for (const auto& p : peers_) {
+    for (const auto& ux : p.unexpected) n += ux.got;
+  }
+  return n;
+}
+
 std::string TcpContext::peerHost(int peer) const {
   if (peer < 0 || peer >= size_) return "?";
   return peers_[peer].addr.host.empty() ? "?" : peers_[peer].addr.host;
@@ -198,7 +215,13 @@ void TcpContext::timeout(Request* const* reqs, size_t n, Clock::time_point start
       break;
     }
     os << (listed++ ? "; " : " ") << (r.op == Op::kSend ? "send to " : "recv from ") << who(r.peer)
-       << " slot " << r.slot << " (" << r.done << " of " << r.size << " bytes done)";
+       << " slot " << r.slot << " (" << r.done << " of " << r.size << " bytes done";
+    if (r.peer != rank_) {
+      const Peer& p = peers_[r.peer];
+      if (r.op == Op::kSend && p.out == Out::kConnecting) os << "; still connecting to " << p.addr.sockaddr.str();
+      if (r.op == Op::kRecv && p.in == In::kNone) os << "; the peer has not connected";
+    }
+    os << ")";
   }
   fail(std::make_exception_ptr(TimeoutError(os.str())));
 }
@@ -283,6 +306,8 @@ bool TcpContext::matchUnexpected(Peer& p, int peer, Request& req) {
       req.complete = true;
     } else {
       // Still arriving: the rest goes straight into the receive's buffer.
+      GLOO_DEBUG("tcp: rank " << rank_ << ": receive of slot " << req.slot << " from peer " << peer
+                              << " takes over a message with " << it->got << " of " << it->size << " bytes in");
       p.curUx = nullptr;
       p.curRecv = &req;
       p.rs = Read::kDirect;
@@ -305,7 +330,12 @@ void TcpContext::startConnect(int peer) {
   Peer& p = peers_[peer];
   activate(peer);
   ++p.attempts;
-  int fd = createSocket(p.addr.sockaddr.family());
+  int fd = -1;
+  try {
+    fd = createSocket(p.addr.sockaddr.family());
+  } catch (const IoError& e) {
+    failIo("cannot open a connection to " + who(peer) + ": " + e.what());
+  }
   setNoDelay(fd);
   setBufferSizes(fd, opts_.socketBuffer);
   Hello h;
@@ -378,7 +408,7 @@ void TcpContext::onOutEvent(int peer, short revents) {
       p.acked = true;
     } else if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
       std::string why = n == 0 ? "the peer closed the connection" : errnoString(errno);
-      if (p.sendHead || p.helloSent < kHelloSize) connectionLost(peer, why);
+      if (p.sendHead || p.helloSent < kHelloSize) outboundLost(peer, why);
       // Nothing in flight: a clean close (the peer finished). A later send fails.
       closeFd(p.outFd);
       p.out = Out::kClosed;
@@ -392,6 +422,20 @@ void TcpContext::onOutEvent(int peer, short revents) {
     }
   }
   if (revents & POLLOUT) progressSends(peer);
+}
+
+void TcpContext::outboundLost(int peer, const std::string& why) {
+  Peer& p = peers_[peer];
+  // A refusing acceptor writes its status byte and closes; the close may
+  // reset the connection before we read the byte. Report the refusal, not
+  // the reset, when the byte is there.
+  uint8_t status = 0;
+  if (!p.acked && p.outFd >= 0 && ::recv(p.outFd, &status, 1, MSG_DONTWAIT) == 1 &&
+      status != static_cast<uint8_t>(HelloStatus::kOk)) {
+    failIo(who(peer) + " at " + p.addr.sockaddr.str() +
+           " refused the connection: " + describe(static_cast<HelloStatus>(status)));
+  }
+  connectionLost(peer, why);
 }
 
 void TcpContext::progressSends(int peer) {
@@ -431,7 +475,7 @@ void TcpContext::progressSends(int peer) {
     if (n < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) return;
-      connectionLost(peer, errnoString(errno));
+      outboundLost(peer, errnoString(errno));
     }
     size_t left = static_cast<size_t>(n);
     if (p.helloSent < kHelloSize) {
@@ -616,7 +660,8 @@ bool TcpContext::consumeStage(Peer& p, int peer) {
 bool TcpContext::readInbound(int peer) {
   Peer& p = peers_[peer];
   bool any = false;
-  for (;;) {
+  // Bounded, so a peer streaming without pause cannot starve the others.
+  for (int round = 0; round < 64; ++round) {
     consumeStage(p, peer);
     char* dst;
     size_t ask;
@@ -664,6 +709,8 @@ bool TcpContext::readInbound(int peer) {
       return true;
     }
   }
+  consumeStage(p, peer);
+  return any;
 }
 
 void TcpContext::onInboundEof(int peer) {
@@ -788,17 +835,6 @@ bool TcpContext::test(Request& req) {
   pollOnce(std::chrono::nanoseconds(0));
   return req.complete;
 }
-
-// Spinning pays only when every spinning rank has a core. A spinning round
-// that made no progress takes a microsecond or two; when one took longer than
-// kPreemptedGap, the thread was descheduled (the sched_yield handed the core
-// to another runnable task): the cores are oversubscribed, and spinning would
-// only delay the peers it waits for. The context then blocks at once for
-// kNoSpinPeriod before it tries spinning again.
-namespace {
-constexpr std::chrono::microseconds kPreemptedGap{30};
-constexpr std::chrono::milliseconds kNoSpinPeriod{200};
-}  // namespace
 
 void TcpContext::wait(Request* const* reqs, size_t n, Deadline deadline) {
   checkFailed();

@@ -27,8 +27,20 @@
 // the kernel takes it, first in post(), then from wait()/test() on POLLOUT.
 // A send is complete once all its bytes are in the kernel.
 //
+// Progress. wait() repeats rounds until its requests complete: while
+// spinning (Options::spin since the last progress), a round reads the
+// awaited connections directly (every 16th round polls every fd with a zero
+// timeout) and then yields the core; after that, a round blocks in ppoll on
+// every fd (listener, pending handshakes, inbound connections, outbound ones
+// with POLLOUT while sends are queued) until the deadline, the progress hook,
+// a connect retry or a handshake expiry. A context that finds itself
+// descheduled while spinning (cores oversubscribed) skips spinning for a
+// while (see context.cc).
+//
 // Failure. Any error closes every socket, drops every posted request and
-// stores the exception; every later call rethrows it.
+// stores the exception; every later call rethrows it. A peer that closes its
+// connections at a message boundary while nothing is expected from it has
+// simply finished; a later receive from it, or a send to it, is an error.
 #pragma once
 
 #include <sys/poll.h>
@@ -73,6 +85,8 @@ class TcpContext final : public transport::Context {
 
   // For tests: sockets accepted but not yet handshaken.
   size_t pendingHandshakes() const;
+  // For tests: bytes held in unexpected-message buffers, all peers.
+  size_t unexpectedBytes() const;
   // For tests: the listener's address.
   SockAddr listenAddress() const { return listenAddr_; }
 
@@ -151,6 +165,9 @@ class TcpContext final : public transport::Context {
   void scheduleRetry(int peer, const std::string& why);
   void onOutEvent(int peer, short revents);
   void progressSends(int peer);
+  // The outbound connection to `peer` failed with sends in flight: throws
+  // (the acceptor's refusal reason when it sent one).
+  [[noreturn]] void outboundLost(int peer, const std::string& why);
 
   void acceptAll();
   void readPending(size_t index);
