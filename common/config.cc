@@ -1,6 +1,7 @@
 #include "common/config.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -57,6 +58,7 @@ const std::vector<Variable> kVariables = {
 };
 
 std::mutex gMutex;
+std::atomic<uint64_t> gGeneration{1};
 std::map<std::string, std::optional<std::string>>& overrides() {
   static std::map<std::string, std::optional<std::string>> m;
   return m;
@@ -187,7 +189,10 @@ void setOverride(const std::string& name, std::optional<std::string> value) {
   std::lock_guard<std::mutex> g(gMutex);
   if (value) overrides()[name] = value;
   else overrides().erase(name);
+  gGeneration.fetch_add(1, std::memory_order_release);
 }
+
+uint64_t generation() { return gGeneration.load(std::memory_order_acquire); }
 
 std::vector<std::pair<std::string, std::string>> unknownVariables() {
   std::vector<std::pair<std::string, std::string>> out;

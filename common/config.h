@@ -42,6 +42,13 @@ std::chrono::milliseconds timeout();
 // For tests: force a value (empty optional removes the override).
 void setOverride(const std::string& name, std::optional<std::string> value);
 
+// Changes whenever setOverride() is called. Hot paths (the selection table,
+// read on every collective) cache what they read and re-read it when the
+// generation moves; they do not see setenv() calls made after their first
+// read, which is the documented contract: GLOOMPI_* variables are read when
+// the program starts using the engine.
+uint64_t generation();
+
 // Names of GLOOMPI_* variables in the environment that are not declared,
 // each with the closest declared name (for "did you mean" warnings).
 std::vector<std::pair<std::string, std::string>> unknownVariables();

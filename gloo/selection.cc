@@ -1,6 +1,9 @@
 #include "gloo/selection.h"
 
 #include <algorithm>
+#include <array>
+#include <atomic>
+#include <memory>
 
 #include "common/config.h"
 #include "common/error.h"
@@ -106,23 +109,61 @@ const char* envName(Collective c) {
   return "?";
 }
 
-bool deterministic() { return config::getBool("GLOOMPI_DETERMINISTIC"); }
+namespace {
+
+constexpr int kCollectives = static_cast<int>(Collective::kScan) + 1;
+
+// What the selection reads from the configuration, read once per
+// configuration generation (config::generation()) instead of on every
+// collective: getenv and parsing cost more than a small allreduce's
+// bookkeeping. Immutable once published.
+struct EnvSnapshot {
+  uint64_t generation = 0;
+  bool deterministic = false;
+  std::string deterministicError;  // a junk GLOOMPI_DETERMINISTIC, reported on use
+  std::array<std::string, kCollectives> algorithm;
+};
+
+std::shared_ptr<const EnvSnapshot> environment() {
+  static std::atomic<std::shared_ptr<const EnvSnapshot>> current;
+  const uint64_t gen = config::generation();
+  auto snap = current.load(std::memory_order_acquire);
+  if (snap && snap->generation == gen) return snap;
+  auto fresh = std::make_shared<EnvSnapshot>();
+  fresh->generation = gen;
+  try {
+    fresh->deterministic = config::getBool("GLOOMPI_DETERMINISTIC");
+  } catch (const InvalidArgument& e) {
+    fresh->deterministicError = e.what();
+  }
+  for (int c = 0; c < kCollectives; ++c) {
+    fresh->algorithm[c] = config::getString(std::string("GLOOMPI_ALGO_") + envName(static_cast<Collective>(c)));
+  }
+  current.store(fresh, std::memory_order_release);
+  return fresh;
+}
+
+}  // namespace
+
+bool deterministic() {
+  auto env = environment();
+  if (!env->deterministicError.empty()) throw InvalidArgument(env->deterministicError);
+  return env->deterministic;
+}
 
 std::string selectAlgorithm(const SelectionInput& in, const std::string& requested,
                             const std::vector<std::string>& available) {
-  const std::string var = std::string("GLOOMPI_ALGO_") + envName(in.collective);
+  const auto env = environment();
   std::string choice = requested;
-  const char* source = "argument";
-  if (choice.empty()) {
-    choice = config::getString(var);
-    source = var.c_str();
-  }
+  const bool fromEnv = choice.empty();
+  if (fromEnv) choice = env->algorithm[static_cast<int>(in.collective)];
   const char* ordered = orderedAlgorithm(in.collective);
-  const bool needOrder = !in.commutative || (ordered && deterministic() &&
-                                             in.collective != Collective::kScan);
+  if (ordered && !env->deterministicError.empty()) throw InvalidArgument(env->deterministicError);
+  const bool needOrder = !in.commutative || (ordered && env->deterministic);
   if (!choice.empty()) {
     if (!contains(available, choice)) {
-      throw InvalidArgument(std::string("gloompi: ") + source + " names algorithm '" + choice +
+      const std::string source = fromEnv ? std::string("GLOOMPI_ALGO_") + envName(in.collective) : "argument";
+      throw InvalidArgument("gloompi: " + source + " names algorithm '" + choice +
                             "' which " + envName(in.collective) + " does not have (available: " +
                             joined(available) + ")");
     }
