@@ -170,7 +170,9 @@ TEST(Allreduce, LargeMessages) {
       a.reduction = Reduction(DataType::kFloat32, ReduceOp::kSum);
       a.algorithm = c.algo;
       std::string name = allreduce(ctx, a);
-      if (*c.algo) EXPECT_EQ(name, c.algo);
+      if (*c.algo) {
+        EXPECT_EQ(name, c.algo);
+      }
       size_t bad = count;
       for (size_t i = 0; i < count && bad == count; ++i) {
         if (out[i] != static_cast<float>(intSum(ctx.size(), i))) bad = i;
