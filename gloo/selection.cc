@@ -68,7 +68,8 @@ const char* orderedAlgorithm(Collective c) {
     case Collective::kAllreduce: return "rank_ordered";
     case Collective::kReduce: return "rank_ordered";
     case Collective::kReduceScatter: return "rank_ordered";
-    case Collective::kScan: return "linear";
+    // Both scan algorithms combine lower-rank ranges on the left, so
+    // non-commutative ops need no override there.
     default: return nullptr;
   }
 }

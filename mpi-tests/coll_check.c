@@ -514,6 +514,28 @@ int main(int argc, char** argv) {
   MPI_Comm_dup(MPI_COMM_WORLD, &dup);
   run_all(dup);
   MPI_Comm_free(&dup);
+  /* MPI_Comm_create_group (collective over the group only: the even
+     ranks), and a Cartesian communicator. */
+  {
+    MPI_Group world_group, evens;
+    MPI_Comm_group(MPI_COMM_WORLD, &world_group);
+    int nev = (wsize + 1) / 2, ranks[64];
+    for (int i = 0; i < nev; ++i) ranks[i] = 2 * i;
+    MPI_Group_incl(world_group, nev, ranks, &evens);
+    if (wrank % 2 == 0) {
+      MPI_Comm ev;
+      MPI_Comm_create_group(MPI_COMM_WORLD, evens, 5, &ev);
+      run_all(ev);
+      MPI_Comm_free(&ev);
+    }
+    MPI_Group_free(&evens);
+    MPI_Group_free(&world_group);
+    MPI_Comm cart;
+    int dims[1] = {wsize}, periods[1] = {1};
+    MPI_Cart_create(MPI_COMM_WORLD, 1, dims, periods, 1, &cart);
+    run_all(cart);
+    MPI_Comm_free(&cart);
+  }
   for (int i = 0; i < 50; ++i) {
     MPI_Comm c;
     MPI_Comm_dup(MPI_COMM_WORLD, &c);

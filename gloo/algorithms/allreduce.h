@@ -98,12 +98,25 @@ struct Group {
   int member(int i) const { return base + i * stride; }
 };
 
+// Reduce-scatter parts travel in pieces of about kGroupPieceBytes (at most
+// kGroupMaxPieces, none for an empty part); both sides derive the count
+// from the part's size.
+constexpr size_t kGroupPieceBytes = 256 * 1024;
+constexpr size_t kGroupMaxPieces = 16;
+inline size_t groupPieces(size_t bytes) {
+  if (bytes == 0) return 0;
+  return std::min(kGroupMaxPieces, std::max<size_t>(1, bytes / kGroupPieceBytes));
+}
+
 // Requests a group operation adds to a RequestSet: reduce-scatter at most
-// 2 (size-1), allgather at most 2 (size-1).
-inline size_t groupRequests(const Group& g) { return 4 * static_cast<size_t>(g.size - 1); }
+// 2 (size-1) kGroupMaxPieces, allgather at most 2 (size-1).
+inline size_t groupRequests(const Group& g) {
+  return (2 * kGroupMaxPieces + 2) * static_cast<size_t>(g.size - 1);
+}
 
 // Reduce-scatter inside a group: each member sends part i of `src` to
-// member i and receives part `me` from every member; afterwards out[part me]
+// member i (in pieces) and receives part `me` from every member, folding
+// piece by piece as the pieces arrive; afterwards out[part me]
 // holds the left fold p0 op p1 op ... op p(size-1) in member order, p(me)
 // being src's part. `src` may equal `out`. Messages use slot (seq, step).
 // Its requests go to `reqs`; the receives are complete on return, the

@@ -10,7 +10,9 @@
 //    member and folds them in member order (groupReduceScatter); the range
 //    shrinks to this rank's part.
 //  allgather, k = D-1..0: inside the same groups, in reverse, each member
-//    sends its part to the others (groupAllgather), growing the range back.
+//    sends its part to the others (groupAllgatherSend), growing the range
+//    back. The ranges of all dimensions are computed first and every
+//    allgather receive is posted before the reduce-scatter starts.
 // Bytes on the wire per rank: 2 (P-1)/P * S, in 2 * sum(f_k - 1) messages
 // over 2D rounds. Works for every P (a prime P is one group: a direct
 // reduce-scatter + allgather). Not chosen by the default table; available
@@ -90,7 +92,6 @@ void bcube(Context& ctx, const void* inp, void* outp, size_t count, const Reduct
   }
   // Allgather receives of dimension k, in `reqs` after those of dimensions < k.
   size_t agEnd[kMaxDims];
-  for (int k = 0; k < D; ++k) agEnd[k] = 0;
   {
     size_t n = 0;
     for (int k = 0; k < D; ++k) {

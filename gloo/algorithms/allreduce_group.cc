@@ -6,10 +6,11 @@
 // Group protocol (both functions; f = group size, part i of [lo, hi) is
 // owned by member i):
 //  reduce-scatter: every member sends part i of its source to member i
-//    (slot (seq, step), skipped when part i is empty) and receives its own
-//    part from every other member into scratch; the owner folds the f
-//    operands in member order: ((p0 op p1) op p2) ... — so when members are
-//    in rank order, each element is a left fold in rank order.
+//    (slot (seq, step), in groupPieces() pieces matched in order, none when
+//    part i is empty) and receives its own part from every other member
+//    into scratch; the owner folds the f operands of each piece in member
+//    order: ((p0 op p1) op p2) ... — so when members are in rank order,
+//    each element is a left fold in rank order, whatever the piece bounds.
 //  allgather: the owner of part i sends it to every other member (same slot
 //    rule), which receive it straight into `out` (receives may be posted
 //    before the reduce-scatter, see allreduce.h).
@@ -41,47 +42,59 @@ void groupReduceScatter(Context& ctx, const Group& g, uint64_t seq, uint32_t ste
   const size_t myLen = partSize(n, f, me);
   const size_t myBegin = lo + partBegin(n, f, me);
   const uint64_t slot = Context::makeSlot(seq, step);
-  // Operand of member i (i != me) lands at tmp + index(i) * myLen elements.
+  // Operand of member i (i != me) lands at tmp + index(i) * myLen elements,
+  // in groupPieces(myLen) pieces, piece p of member i being request
+  // base + index(i) * pieces + p.
   auto index = [me](int i) { return i < me ? i : i - 1; };
   uint8_t* tmp = myLen > 0 ? static_cast<uint8_t*>(
                                  ctx.scratch((f - 1) * myLen * es, kScratchData))
                            : nullptr;
+  const size_t myPieces = groupPieces(myLen * es);
 
-  // Receives first (at base + index(i) when myLen > 0), then sends.
+  // Receives first, then sends, piece-major, rotated so that not every
+  // member serves member 0 first. Pieces from one member share the slot
+  // and are matched in order.
   const size_t base = reqs.size();
-  if (myLen > 0) {
-    for (int i = 0; i < f; ++i) {
-      if (i == me) continue;
-      ctx.irecv(reqs.add(), g.member(i), slot, tmp + index(i) * myLen * es, myLen * es);
+  for (int i = 0; i < f; ++i) {
+    if (i == me) continue;
+    for (size_t p = 0; p < myPieces; ++p) {
+      const size_t b = partBegin(myLen, myPieces, p);
+      ctx.irecv(reqs.add(), g.member(i), slot, tmp + (index(i) * myLen + b) * es,
+                partSize(myLen, myPieces, p) * es);
     }
   }
-  // Send in rotated order so that not every member serves member 0 first.
-  for (int d = 1; d < f; ++d) {
-    int i = (me + d) % f;
-    size_t len = partSize(n, f, i);
-    if (len == 0) continue;
-    ctx.isend(reqs.add(), g.member(i), slot, src + (lo + partBegin(n, f, i)) * es, len * es);
+  for (size_t p = 0; p < kGroupMaxPieces; ++p) {
+    for (int d = 1; d < f; ++d) {
+      const int i = (me + d) % f;
+      const size_t len = partSize(n, f, i);
+      const size_t pieces = groupPieces(len * es);
+      if (p >= pieces) continue;
+      const size_t b = lo + partBegin(n, f, i) + partBegin(len, pieces, p);
+      ctx.isend(reqs.add(), g.member(i), slot, src + b * es, partSize(len, pieces, p) * es);
+    }
   }
 
-  if (myLen > 0) {
-    uint8_t* dst = out + myBegin * es;
-    const uint8_t* mine = src + myBegin * es;
-    auto operand = [&](int i) -> const uint8_t* {
-      if (i == me) return mine;
-      ctx.wait(reqs[base + index(i)]);
-      return tmp + index(i) * myLen * es;
+  // Fold piece by piece, so the reduction of one piece overlaps the arrival
+  // of the next.
+  for (size_t p = 0; p < myPieces; ++p) {
+    const size_t pb = partBegin(myLen, myPieces, p), pn = partSize(myLen, myPieces, p);
+    uint8_t* dst = out + (myBegin + pb) * es;
+    const uint8_t* mine = src + (myBegin + pb) * es;
+    auto operand = [&](int i) -> uint8_t* {
+      ctx.wait(reqs[base + index(i) * myPieces + p]);
+      return tmp + (index(i) * myLen + pb) * es;
     };
     if (me == 0) {
-      reduction.apply(dst, mine, operand(1), myLen);
-      for (int i = 2; i < f; ++i) reduction.apply(dst, dst, operand(i), myLen);
+      reduction.apply(dst, mine, operand(1), pn);
+      for (int i = 2; i < f; ++i) reduction.apply(dst, dst, operand(i), pn);
     } else {
       // The prefix p0..p(me-1) accumulates in member 0's receive buffer, as
       // dst may alias `mine` (in place) and must not be written before it
       // is consumed.
-      uint8_t* acc = const_cast<uint8_t*>(operand(0));
-      for (int i = 1; i < me; ++i) reduction.apply(acc, acc, operand(i), myLen);
-      reduction.apply(dst, acc, mine, myLen);
-      for (int i = me + 1; i < f; ++i) reduction.apply(dst, dst, operand(i), myLen);
+      uint8_t* acc = operand(0);
+      for (int i = 1; i < me; ++i) reduction.apply(acc, acc, operand(i), pn);
+      reduction.apply(dst, acc, mine, pn);
+      for (int i = me + 1; i < f; ++i) reduction.apply(dst, dst, operand(i), pn);
     }
   }
 }

@@ -7,7 +7,9 @@
 //     ((x0 op x1) op x2) op ... (groupReduceScatter over all ranks).
 //  2. allgather: rank b sends its reduced block to every other rank, which
 //     receives it straight into `out` (groupAllgather).
-// Bytes on the wire per rank: 2 (P-1)/P * S, in 2 (P-1) messages.
+// Bytes on the wire per rank: 2 (P-1)/P * S, in 2 (P-1) messages (the
+// reduce-scatter ones cut in pieces of ~256 KiB, folded as they arrive). All
+// allgather receives are posted before the reduce-scatter starts.
 // Every element is the left fold of the ranks' values in rank order, computed
 // by one rank, whatever the block boundaries: so the result is bit-identical
 // for a given P and inputs whatever the message size or how the buffer is

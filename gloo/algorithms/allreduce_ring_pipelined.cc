@@ -37,7 +37,11 @@ namespace gloo::allreduce_algo {
 namespace {
 
 constexpr size_t kMaxWindow = 32;        // reduce-scatter segments in flight
-constexpr uint64_t kMaxMessages = 1u << 23;  // message index must fit a slot step
+// Messages per call at most (segments grow beyond GLOOMPI_RING_SEGMENT
+// when needed): bounds the Request memory (2 per message) and the number
+// of receives posted at once (transports match them by a list search); the
+// message index, used as slot step, stays far below 2^24.
+constexpr uint64_t kMaxMessages = 1u << 12;
 
 }  // namespace
 

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <complex>
 #include <cstring>
@@ -131,7 +132,9 @@ INSTANTIATE_TEST_SUITE_P(
 // Small segments make the pipelined ring run many segments per chunk, more
 // than its receive window, with empty segments when chunks are short.
 TEST(Allreduce, RingPipelinedSmallSegments) {
-  for (const char* seg : {"4", "64", "1000"}) {
+  // "0" asks for one-element segments too; "4" with 2 ranks and 4099
+  // elements exceeds the message cap, so segments grow past the setting.
+  for (const char* seg : {"0", "4", "64", "1000"}) {
     Override o("GLOOMPI_RING_SEGMENT", seg);
     for (int ranks : {2, 3, 5}) {
       runRanks(ranks, [&](Context& ctx) {
@@ -544,9 +547,10 @@ std::vector<float> detInput(int rank, size_t count) {
 
 TEST(Allreduce, DeterministicIsBitIdenticalLeftFold) {
   Override det("GLOOMPI_DETERMINISTIC", "1");
-  const size_t count = 10007;
-  for (int ranks : {3, 4, 5}) {
-    runRanks(ranks, [&](Context& ctx) {
+  // 3 ranks x 600011 floats: each owner's block travels in several pieces.
+  for (auto [ranks, count] : {std::pair<int, size_t>{3, 10007}, {4, 10007}, {5, 10007},
+                              {3, 600011}}) {
+    runRanks(ranks, [&, count = count](Context& ctx) {
       std::vector<std::vector<float>> inputs;
       for (int r = 0; r < ctx.size(); ++r) inputs.push_back(detInput(r, count));
       std::vector<float> fold = inputs[0];
@@ -715,6 +719,29 @@ TEST(Allreduce, BadArgumentsAreInvalidArgument) {
     EXPECT_NO_THROW(allreduce(ctx, a));
     EXPECT_EQ(ctx.sequence(), before);
     EXPECT_EQ(intAllreduce(ctx, "halving_doubling", 10, Placement::kInNull), "halving_doubling");
+  });
+}
+
+// Ranks that disagree on the count: the transport sees a size mismatch (or,
+// on the rank whose peer failed before sending, a timeout), and the error
+// that escapes keeps its type and names the collective.
+TEST(Allreduce, TransportErrorsNameTheCollective) {
+  runRanks(2, [](Context& ctx) {
+    ctx.setTimeout(std::chrono::milliseconds(500));
+    std::vector<float> v(10 + ctx.rank(), 1.0f);
+    AllreduceArgs a;
+    a.out = v.data();
+    a.count = v.size();
+    a.reduction = Reduction(DataType::kFloat32, ReduceOp::kSum);
+    a.algorithm = "recursive_doubling";
+    try {
+      allreduce(ctx, a);
+      ADD_FAILURE() << "mismatched counts went unnoticed on rank " << ctx.rank();
+    } catch (const IoError& e) {
+      EXPECT_EQ(std::string(e.what()).rfind("allreduce: ", 0), 0u) << e.what();
+    } catch (const TimeoutError& e) {
+      EXPECT_EQ(std::string(e.what()).rfind("allreduce: ", 0), 0u) << e.what();
+    }
   });
 }
 

@@ -84,6 +84,11 @@ void runProcesses(int n, const std::function<void(Context&)>& fn, const RunOptio
     if (pid == 0) {
       ::close(p[0]);
       std::string failure;
+      // The child inherits the parent's record of the current test: only
+      // assertion results added from here on are this rank's.
+      const ::testing::TestResult* result =
+          ::testing::UnitTest::GetInstance()->current_test_info()->result();
+      const int partsBefore = result->total_part_count();
       try {
         rendezvous::FileStore store(storeDir);
         transport::tcp::Options to = transport::tcp::Options::fromConfig();
@@ -97,7 +102,11 @@ void runProcesses(int n, const std::function<void(Context&)>& fn, const RunOptio
       } catch (const std::exception& e) {
         failure = e.what();
       }
-      if (failure.empty() && ::testing::Test::HasFailure()) failure = "GoogleTest assertion failed (see output above)";
+      for (int i = partsBefore; failure.empty() && i < result->total_part_count(); ++i) {
+        if (result->GetTestPartResult(i).failed()) {
+          failure = std::string("GoogleTest assertion failed: ") + result->GetTestPartResult(i).summary();
+        }
+      }
       if (!failure.empty()) {
         ssize_t w = ::write(p[1], failure.data(), failure.size());
         (void)w;

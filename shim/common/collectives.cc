@@ -64,40 +64,50 @@ void checkSameBytes(const Call& c, size_t a, size_t b) {
   }
 }
 
+// The common prologue of the reducing collectives: the offload decision
+// (intracommunicator, an op the engine has for this datatype), then the
+// communicator's context. `count` is the per-rank element count used for
+// the statistics.
+struct Reducing {
+  TypeInfo type;
+  gloo::Reduction reduction;
+};
+std::optional<Reducing> prepareReduction(Call& c, MPI_Datatype dt, MPI_Op op, long long count) {
+  if (!intracomm(c)) return std::nullopt;
+  TypeInfo t = describe(dt);
+  auto r = reduction(c, op, dt, t);
+  if (!r) return std::nullopt;
+  attach(c);
+  c.bytes = static_cast<size_t>(count) * t.size;
+  return Reducing{t, *r};
+}
+
 }  // namespace
 
 bool allreduce(Call& c, const void* sbuf, void* rbuf, long long count, MPI_Datatype dt, MPI_Op op) {
   checkCount(c, count, "count");
-  if (!intracomm(c)) return false;
-  TypeInfo t = describe(dt);
-  auto r = reduction(c, op, dt, t);
-  if (!r) return false;
-  attach(c);
-  c.bytes = static_cast<size_t>(count) * t.size;
+  auto p = prepareReduction(c, dt, op, count);
+  if (!p) return false;
   gloo::AllreduceArgs a;
   a.in = isInPlace(sbuf) ? nullptr : sbuf;
   a.out = rbuf;
-  a.count = engineCount(t, *r, count);
-  a.reduction = *r;
+  a.count = engineCount(p->type, p->reduction, count);
+  a.reduction = p->reduction;
   c.algorithm = gloo::allreduce(*c.ctx, a);
   return true;
 }
 
 bool reduce(Call& c, const void* sbuf, void* rbuf, long long count, MPI_Datatype dt, MPI_Op op, int root) {
   checkCount(c, count, "count");
-  if (!intracomm(c)) return false;
-  TypeInfo t = describe(dt);
-  auto r = reduction(c, op, dt, t);
-  if (!r) return false;
-  attach(c);
+  auto p = prepareReduction(c, dt, op, count);
+  if (!p) return false;
   checkRoot(c, root);
-  c.bytes = static_cast<size_t>(count) * t.size;
   gloo::ReduceArgs a;
   const bool amRoot = c.ctx->rank() == root;
   a.in = (amRoot && isInPlace(sbuf)) ? nullptr : sbuf;
   a.out = amRoot ? rbuf : nullptr;
-  a.count = engineCount(t, *r, count);
-  a.reduction = *r;
+  a.count = engineCount(p->type, p->reduction, count);
+  a.reduction = p->reduction;
   a.root = root;
   c.algorithm = gloo::reduce(*c.ctx, a);
   return true;
@@ -371,52 +381,41 @@ bool alltoall(Call& c, const void* sbuf, long long scount, MPI_Datatype stype, v
 }
 
 bool reduceScatter(Call& c, const void* sbuf, void* rbuf, const Counts& rcounts, MPI_Datatype dt, MPI_Op op) {
-  if (!intracomm(c)) return false;
-  TypeInfo t = describe(dt);
-  auto r = reduction(c, op, dt, t);
-  if (!r) return false;
-  attach(c);
-  const int p = c.ctx->size();
+  auto p = prepareReduction(c, dt, op, 0);
+  if (!p) return false;
+  const int n = c.ctx->size();
   gloo::ReduceScatterArgs a;
   a.in = isInPlace(sbuf) ? nullptr : sbuf;
   a.out = rbuf;
-  a.counts.resize(p);
-  for (int i = 0; i < p; ++i) {
+  a.counts.resize(n);
+  for (int i = 0; i < n; ++i) {
     checkCount(c, rcounts[i], "recvcounts[i]");
-    a.counts[i] = engineCount(t, *r, rcounts[i]);
+    a.counts[i] = engineCount(p->type, p->reduction, rcounts[i]);
   }
-  a.reduction = *r;
-  c.bytes = static_cast<size_t>(rcounts[c.ctx->rank()]) * t.size;
+  a.reduction = p->reduction;
+  c.bytes = static_cast<size_t>(rcounts[c.ctx->rank()]) * p->type.size;
   c.algorithm = gloo::reduceScatter(*c.ctx, a);
   return true;
 }
 
 bool reduceScatterBlock(Call& c, const void* sbuf, void* rbuf, long long rcount, MPI_Datatype dt, MPI_Op op) {
   checkCount(c, rcount, "recvcount");
-  if (!intracomm(c)) return false;
-  TypeInfo t = describe(dt);
-  auto r = reduction(c, op, dt, t);
-  if (!r) return false;
-  attach(c);
-  c.bytes = static_cast<size_t>(rcount) * t.size;
+  auto p = prepareReduction(c, dt, op, rcount);
+  if (!p) return false;
   c.algorithm = gloo::reduceScatterBlock(*c.ctx, isInPlace(sbuf) ? nullptr : sbuf, rbuf,
-                                         engineCount(t, *r, rcount), *r);
+                                         engineCount(p->type, p->reduction, rcount), p->reduction);
   return true;
 }
 
 bool scan(Call& c, const void* sbuf, void* rbuf, long long count, MPI_Datatype dt, MPI_Op op, bool exclusive) {
   checkCount(c, count, "count");
-  if (!intracomm(c)) return false;
-  TypeInfo t = describe(dt);
-  auto r = reduction(c, op, dt, t);
-  if (!r) return false;
-  attach(c);
-  c.bytes = static_cast<size_t>(count) * t.size;
+  auto p = prepareReduction(c, dt, op, count);
+  if (!p) return false;
   gloo::ScanArgs a;
   a.in = isInPlace(sbuf) ? nullptr : sbuf;
   a.out = rbuf;
-  a.count = engineCount(t, *r, count);
-  a.reduction = *r;
+  a.count = engineCount(p->type, p->reduction, count);
+  a.reduction = p->reduction;
   a.exclusive = exclusive;
   c.algorithm = gloo::scan(*c.ctx, a);
   return true;

@@ -2,6 +2,7 @@
 // at compile time, so every handle has MPICH's value by construction.
 #include "shim/common/datatype.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <mutex>
 #include <unordered_map>
@@ -172,10 +173,29 @@ TypeInfo inspect(MPI_Datatype dt) {
   return t;
 }
 
+// Predefined types are described once and then read without a lock (the
+// table is immutable after the first call): the hot path of every
+// collective on a predefined type takes no lock.
+const std::vector<std::pair<MPI_Datatype, TypeInfo>>& predefinedInfo() {
+  static const std::vector<std::pair<MPI_Datatype, TypeInfo>> table = [] {
+    std::vector<std::pair<MPI_Datatype, TypeInfo>> t;
+    for (const auto& p : kPredefined) {
+      if (p.dt != MPI_DATATYPE_NULL) t.emplace_back(p.dt, fromPredef(p, p.dt));
+    }
+    std::sort(t.begin(), t.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    return t;
+  }();
+  return table;
+}
+
 }  // namespace
 
 TypeInfo describe(MPI_Datatype dt) {
   if (dt == MPI_DATATYPE_NULL) throw gloo::InvalidArgument("MPI_DATATYPE_NULL");
+  const auto& pre = predefinedInfo();
+  auto pit = std::lower_bound(pre.begin(), pre.end(), dt,
+                              [](const auto& e, MPI_Datatype d) { return e.first < d; });
+  if (pit != pre.end() && pit->first == dt) return pit->second;
   {
     std::lock_guard<std::mutex> g(gMu);
     auto it = cache().find(dt);

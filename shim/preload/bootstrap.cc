@@ -49,9 +49,21 @@ std::shared_ptr<gloo::Context> buildContext(MPI_Comm comm) {
   std::shared_ptr<gloo::Context> ctx;
   const std::string url = gloo::config::getString("GLOOMPI_RENDEZVOUS");
   if (comm == MPI_COMM_WORLD && !url.empty()) {
+    // The store holds the addresses; a job id drawn by rank 0 keeps jobs
+    // that share a store (one folder, one Redis) apart. Each rank removes
+    // its keys once everyone has read them.
+    uint64_t job = 0;
+    if (rank == 0) {
+      std::random_device rd;
+      job = (static_cast<uint64_t>(rd()) << 32) ^ rd();
+    }
+    PMPI_Bcast(&job, 1, MPI_UINT64_T, 0, comm);
     auto store = gloo::rendezvous::openStore(url);
-    gloo::rendezvous::PrefixStore world("world", *store);
+    gloo::rendezvous::PrefixStore world("gloompi-" + std::to_string(job) + "/world", *store);
     ctx = gloo::Context::create(world, gDevice, rank, size, opts);
+    PMPI_Barrier(comm);
+    world.erase("addr/" + std::to_string(rank));
+    if (rank == 0) world.erase("ctx/id");
   } else {
     uint64_t id = 0;
     if (rank == 0) {

@@ -27,13 +27,20 @@ static_assert(std::endian::native == std::endian::little, "frame headers are lit
 constexpr int kMaxBatch = 16;
 
 // Spinning pays only when every spinning rank has a core. A spinning round
-// that made no progress takes a microsecond or two; when one took longer than
-// kPreemptedGap, the thread was descheduled (the sched_yield handed the core
-// to another runnable task): the cores are oversubscribed, and spinning would
-// only delay the peers it waits for. The context then blocks at once for
-// kNoSpinPeriod before it tries spinning again.
-constexpr std::chrono::microseconds kPreemptedGap{30};
+// that made no progress takes a microsecond or two. One that took longer
+// than kPreemptedGap means the thread lost its core for a scheduler time
+// slice (the sched_yield handed it to another runnable task); interrupts and
+// hypervisor blips are far shorter. Two such rounds within kGapWindow mean
+// the cores are oversubscribed, where spinning only delays the peers it
+// waits for: the context then blocks at once for kNoSpinPeriod before it
+// tries spinning again.
+constexpr std::chrono::microseconds kPreemptedGap{200};
+constexpr std::chrono::milliseconds kGapWindow{500};
 constexpr std::chrono::milliseconds kNoSpinPeriod{200};
+// Spinning also stops paying when waits keep outlasting the spin budget
+// (a starved or slow peer): after kMaxSpinFailures waits in a row had to
+// block anyway, the context skips spinning for kNoSpinPeriod too.
+constexpr int kMaxSpinFailures = 4;
 
 uint64_t randomNonce() {
   std::random_device rd;
@@ -866,7 +873,10 @@ void TcpContext::wait(Request* const* reqs, size_t n, Deadline deadline) {
     // While spinning, most rounds read the awaited connections directly;
     // every 16th round (and whenever probing does not apply) polls all fds.
     if (!spinning || (++iteration & 15) == 0 || !probe(reqs, n, &progressed)) progressed = pollOnce(sleep);
-    if (allDone()) return;
+    if (allDone()) {
+      if (spinning) spinFailures_ = 0;
+      return;
+    }
     now = Clock::now();
     if (progressed) lastProgress = now;
     if (now >= deadline) timeout(reqs, n, start);
@@ -877,10 +887,18 @@ void TcpContext::wait(Request* const* reqs, size_t n, Deadline deadline) {
       now = Clock::now();
     }
     if (spinning && !progressed && now - roundStart > kPreemptedGap) {
-      noSpinUntil_ = now + kNoSpinPeriod;
+      if (now - lastGap_ < kGapWindow) {
+        noSpinUntil_ = now + kNoSpinPeriod;
+        spinning = false;
+      }
+      lastGap_ = now;
+    }
+    if (spinning && now - lastProgress >= spin) {
       spinning = false;
-    } else {
-      spinning = spinning && now - lastProgress < spin;
+      if (++spinFailures_ >= kMaxSpinFailures) {
+        spinFailures_ = 0;
+        noSpinUntil_ = now + kNoSpinPeriod;
+      }
     }
     if (spinning && !progressed) {
       runTimers(now);

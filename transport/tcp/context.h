@@ -212,6 +212,8 @@ class TcpContext final : public transport::Context {
   std::exception_ptr failed_;
   // Until then, wait() blocks without spinning (cores found oversubscribed).
   Clock::time_point noSpinUntil_{};
+  Clock::time_point lastGap_{};  // last spinning round that lost its core
+  int spinFailures_ = 0;         // waits in a row whose spinning did not suffice
 
   std::vector<pollfd> pfds_;
   std::vector<std::pair<Watch, int>> watches_;  // parallel to pfds_
