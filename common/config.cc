@@ -55,6 +55,11 @@ const std::vector<Variable> kVariables = {
     {"GLOOMPI_STRICT", "0", "1: a collective the shim cannot offload is an error instead of a fallback."},
     {"GLOOMPI_RENDEZVOUS", "", "Rendezvous store URL: file:/dir or redis://[:pw@]host:port[/prefix]."},
     {"GLOOMPI_HOSTID", "", "Overrides the host identity used to decide which peers share memory."},
+    // --- scripts (read by scripts/, declared so they are not "unknown") ---
+    {"GLOOMPI_BUILD_ROOT", "<repo>/build", "Folder of the build trees and benchmark output (scripts)."},
+    {"GLOOMPI_JOBS", "2", "Parallel compile jobs (scripts)."},
+    {"GLOOMPI_CTEST_JOBS", "2", "Parallel test jobs (scripts/test)."},
+    {"GLOOMPI_TEST_QUICK", "0", "1: scripts/test skips the sanitizer build (ignored when CI=true)."},
 };
 
 std::mutex gMutex;
