@@ -536,6 +536,31 @@ int main(int argc, char** argv) {
     run_all(cart);
     MPI_Comm_free(&cart);
   }
+  /* An intercommunicator between the even and the odd ranks: not offloaded
+     (the shim hands it to MPI unchanged), and the result must still be
+     MPI's: each side receives the sum over the other group. */
+  if (wsize >= 2) {
+    MPI_Comm local, inter;
+    MPI_Comm_split(MPI_COMM_WORLD, wrank % 2, wrank, &local);
+    MPI_Intercomm_create(local, 0, MPI_COMM_WORLD, wrank % 2 ? 0 : 1, 99, &inter);
+    int mine = wrank + 1, other = 0, want = 0;
+    for (int r = 0; r < wsize; ++r)
+      if (r % 2 != wrank % 2) want += r + 1;
+    /* Under GLOOMPI_STRICT=1 a call the shim cannot offload is an error
+       (MPI_ERR_UNSUPPORTED_OPERATION) instead of a fallback. */
+    const char* strict = getenv("GLOOMPI_STRICT");
+    MPI_Comm_set_errhandler(inter, MPI_ERRORS_RETURN);
+    int rc = MPI_Allreduce(&mine, &other, 1, MPI_INT, MPI_SUM, inter);
+    if (strict && atoi(strict)) {
+      int cls = 0;
+      MPI_Error_class(rc, &cls);
+      CHECK(cls == MPI_ERR_UNSUPPORTED_OPERATION, "strict: intercommunicator allreduce gave class %d", cls);
+    } else {
+      CHECK(rc == MPI_SUCCESS && other == want, "intercommunicator allreduce = %d, want %d", other, want);
+    }
+    MPI_Comm_free(&inter);
+    MPI_Comm_free(&local);
+  }
   for (int i = 0; i < 50; ++i) {
     MPI_Comm c;
     MPI_Comm_dup(MPI_COMM_WORLD, &c);
@@ -552,6 +577,11 @@ int main(int argc, char** argv) {
     unsigned long long (*live)(void) = (unsigned long long (*)(void))dlsym(RTLD_DEFAULT, "gloompi_live_contexts");
     CHECK(offloaded != NULL, "the gloompi shim is not loaded (gloompi_offloaded_calls not found)");
     if (offloaded) CHECK(offloaded() > 100, "the shim offloaded only %llu calls", offloaded());
+    unsigned long long (*fallbacks)(void) = (unsigned long long (*)(void))dlsym(RTLD_DEFAULT, "gloompi_fallback_calls");
+    /* the intercommunicator allreduce must have been handed to MPI */
+    const char* strict = getenv("GLOOMPI_STRICT");
+    if (fallbacks && size >= 2 && !(strict && atoi(strict)))
+      CHECK(fallbacks() >= 1, "the intercommunicator call was not handed to MPI");
     /* world + self-free: after 50 dup/free cycles only a few contexts remain */
     if (live) CHECK(live() <= 3, "%llu engine contexts alive after the dup/free loop", live());
   }
