@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <functional>
+#include <ostream>
 #include <string>
 
 #include "gloo/context.h"
@@ -21,6 +22,8 @@ namespace gloo::testing {
 enum class Mode { kThreads, kProcesses };
 
 std::string modeName(Mode m);
+// GoogleTest prints a parameter with this (test names stay readable).
+inline void PrintTo(Mode m, std::ostream* os) { *os << modeName(m); }
 
 struct RunOptions {
   Mode mode = Mode::kThreads;
