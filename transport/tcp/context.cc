@@ -705,9 +705,21 @@ bool TcpContext::readInbound(int peer) {
     }
     any = true;
     if (direct) {
-      size_t* got = p.rs == Read::kDirect ? &p.curRecv->done : &p.curUx->got;
+      const bool intoRecv = p.rs == Read::kDirect;
+      size_t* got = intoRecv ? &p.curRecv->done : &p.curUx->got;
       *got += static_cast<size_t>(n);
-      if (*got == p.curSize) finishPayload(p);
+      if (*got == p.curSize) {
+        finishPayload(p);
+        // A posted receive just completed and nothing else is expected from
+        // this peer: leave the next message in the kernel instead of reading
+        // it into an unexpected-message buffer. Its receive is usually posted
+        // a moment later (back-to-back collectives), and then the payload goes
+        // straight into the user's buffer: no allocation, no page faults, no
+        // second copy. Safe to stop: the stage is empty, so whatever follows
+        // is still in the socket and poll() reports it; any later wait()
+        // drains it as before when it is needed.
+        if (intoRecv && !p.recvHead && p.stageBegin == p.stageEnd) return true;
+      }
     } else {
       p.stageEnd += static_cast<size_t>(n);
     }
