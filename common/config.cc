@@ -45,7 +45,7 @@ const std::vector<Variable> kVariables = {
     {"GLOOMPI_ADDRESS", "", "Bind the TCP listener to this IPv4/IPv6 address (overrides GLOOMPI_IFNAME)."},
     {"GLOOMPI_ADDRESS_FAMILY", "auto", "TCP address family: auto, ipv4 or ipv6."},
     {"GLOOMPI_SOCKET_BUFFER", "4M", "SO_SNDBUF/SO_RCVBUF of every TCP socket (bytes, K/M suffixes; 0 = kernel default)."},
-    {"GLOOMPI_SPIN_US", "50",
+    {"GLOOMPI_SPIN_US", "1000",
      "Microseconds a waiting rank polls without sleeping before it blocks in the kernel."},
     {"GLOOMPI_JOB_TOKEN", "",
      "Optional secret mixed into every connection handshake; ranks of one job must agree."},

@@ -120,7 +120,7 @@ TEST(ConfigTable, EveryDocumentedVariableIsDeclared) {
 TEST(ConfigValues, DefaultsApplyWhenUnset) {
   EnvGuard g({"GLOOMPI_SPIN_US", "GLOOMPI_SOCKET_BUFFER", "GLOOMPI_DETERMINISTIC", "GLOOMPI_LOG"});
   EXPECT_FALSE(config::isSet("GLOOMPI_SPIN_US"));
-  EXPECT_EQ(config::getInt("GLOOMPI_SPIN_US"), 50);
+  EXPECT_EQ(config::getInt("GLOOMPI_SPIN_US"), 1000);
   EXPECT_EQ(config::getBytes("GLOOMPI_SOCKET_BUFFER"), 4u << 20);
   EXPECT_FALSE(config::getBool("GLOOMPI_DETERMINISTIC"));
   EXPECT_EQ(config::getString("GLOOMPI_LOG"), "warn");
@@ -208,7 +208,7 @@ TEST(ConfigOverride, OverrideBeatsEnvironmentAndCanBeRemoved) {
   EXPECT_EQ(config::getInt("GLOOMPI_SPIN_US"), 5);
   unsetenv("GLOOMPI_SPIN_US");
   EXPECT_FALSE(config::isSet("GLOOMPI_SPIN_US"));
-  EXPECT_EQ(config::getInt("GLOOMPI_SPIN_US"), 50);
+  EXPECT_EQ(config::getInt("GLOOMPI_SPIN_US"), 1000);
 }
 
 TEST(ConfigOverride, FamilyMembersAreDeclaredThroughTheirPrefix) {

@@ -21,7 +21,7 @@ struct Options {
   // SO_SNDBUF / SO_RCVBUF; 0 = kernel default (GLOOMPI_SOCKET_BUFFER).
   size_t socketBuffer = 4 << 20;
   // Spin budget before blocking in poll (GLOOMPI_SPIN_US).
-  std::chrono::microseconds spin{50};
+  std::chrono::microseconds spin{1000};
   // Secret mixed into handshakes (GLOOMPI_JOB_TOKEN).
   std::string jobToken;
 
