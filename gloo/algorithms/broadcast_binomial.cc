@@ -20,21 +20,17 @@ void broadcastBinomial(Context& ctx, uint64_t seq, uint32_t stepBase, void* data
                        int root) {
   const int P = ctx.size();
   if (P == 1 || bytes == 0) return;
-  const int v = (ctx.rank() - root + P) % P;
+  const BinomialNode node(ctx.rank(), root, P);
   const uint64_t slot = Context::makeSlot(seq, stepBase);
-  const int span = lowBitOrSpan(v, P);
-  if (v != 0) {
-    const int parent = (v - span + root) % P;
-    ctx.recv(parent, slot, data, bytes);
-  }
+  if (!node.isRoot()) ctx.recv(node.parent(), slot, data, bytes);
   int children = 0;
-  for (int m = span >> 1; m >= 1; m >>= 1) {
-    if (v + m < P) children++;
+  for (int m = node.span >> 1; m >= 1; m >>= 1) {
+    if (node.hasChild(m)) children++;
   }
   if (children == 0) return;
   RequestList reqs(ctx, children);
-  for (int m = span >> 1; m >= 1; m >>= 1) {
-    if (v + m < P) reqs.send((v + m + root) % P, slot, data, bytes);
+  for (int m = node.span >> 1; m >= 1; m >>= 1) {
+    if (node.hasChild(m)) reqs.send(node.child(m), slot, data, bytes);
   }
   reqs.waitAll();
 }

@@ -282,6 +282,26 @@ inline int lowBitOrSpan(int v, int n) {
   return m;
 }
 
+// A rank's place in the binomial tree rooted at `root` over P ranks, in
+// ranks relative to the root (v = (rank - root) mod P). The subtree of v is
+// the relative ranks [v, v + size); its children are v + m for m = 1, 2, 4,
+// ... while m < span and v + m < P, child v + m owning childSize(m) ranks;
+// its parent is v - span. Shared by the binomial broadcast, reduce, gather
+// and scatter, so the four agree on one tree.
+struct BinomialNode {
+  BinomialNode(int rank, int rootRank, int ranks)
+      : P(ranks), root(rootRank), v((rank - rootRank + ranks) % ranks), span(lowBitOrSpan(v, ranks)),
+        size(span < ranks - v ? span : ranks - v) {}
+  int P, root, v, span, size;
+
+  bool isRoot() const { return v == 0; }
+  int absolute(int rel) const { return (rel + root) % P; }
+  int parent() const { return absolute(v - span); }
+  bool hasChild(int m) const { return m < span && v + m < P; }
+  int child(int m) const { return absolute(v + m); }
+  int childSize(int m) const { return m < P - v - m ? m : P - v - m; }
+};
+
 }  // namespace gloo::algorithms
 
 namespace gloo::algorithms {

@@ -20,26 +20,22 @@ namespace gloo::algorithms {
 void gatherBinomial(Context& ctx, uint64_t seq, const void* in, void* out, size_t bytes,
                     int root) {
   const int P = ctx.size();
-  const int v = (ctx.rank() - root + P) % P;
+  const BinomialNode node(ctx.rank(), root, P);
   const uint64_t slot = Context::makeSlot(seq, 0);
-  const int span = lowBitOrSpan(v, P);
-  const int n = span < P - v ? span : P - v;
-  auto childLen = [&](int m) { return m < P - v - m ? m : P - v - m; };
 
-  if (v != 0) {
-    const int parent = (v - span + root) % P;
-    if (n == 1) {
-      ctx.send(parent, slot, in, bytes);
+  if (!node.isRoot()) {
+    if (node.size == 1) {
+      ctx.send(node.parent(), slot, in, bytes);
       return;
     }
-    uint8_t* t = static_cast<uint8_t*>(ctx.scratch(bytes * n, 0));
+    uint8_t* t = static_cast<uint8_t*>(ctx.scratch(bytes * node.size, 0));
     std::memcpy(t, in, bytes);
     RequestList reqs(ctx, ceilLog2(P));
-    for (int m = 1; m < span && v + m < P; m <<= 1) {
-      reqs.recv((v + m + root) % P, slot, t + bytes * m, bytes * childLen(m));
+    for (int m = 1; node.hasChild(m); m <<= 1) {
+      reqs.recv(node.child(m), slot, t + bytes * m, bytes * node.childSize(m));
     }
     reqs.waitAll();
-    ctx.send(parent, slot, t, bytes * n);
+    ctx.send(node.parent(), slot, t, bytes * node.size);
     return;
   }
 
@@ -49,8 +45,8 @@ void gatherBinomial(Context& ctx, uint64_t seq, const void* in, void* out, size_
   RequestList reqs(ctx, ceilLog2(P));
   int wrapped = -1;
   uint8_t* wrapBuf = nullptr;
-  for (int m = 1; m < P; m <<= 1) {
-    const int len = childLen(m);
+  for (int m = 1; node.hasChild(m); m <<= 1) {
+    const int len = node.childSize(m);
     const int a = m + root;
     if (a < P && a + len > P) {
       wrapped = m;
@@ -62,7 +58,7 @@ void gatherBinomial(Context& ctx, uint64_t seq, const void* in, void* out, size_
   }
   reqs.waitAll();
   if (wrapped > 0) {
-    const int a = wrapped + root, len = childLen(wrapped);
+    const int a = wrapped + root, len = node.childSize(wrapped);
     const size_t first = static_cast<size_t>(P - a);  // blocks a .. P-1
     std::memcpy(at(out, bytes * a), wrapBuf, bytes * first);
     std::memcpy(out, wrapBuf + bytes * first, bytes * (len - first));

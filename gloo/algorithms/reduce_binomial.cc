@@ -22,21 +22,20 @@ void reduceBinomial(Context& ctx, uint64_t seq, const void* in, void* out, size_
                     const Reduction& red, int root) {
   const int P = ctx.size();
   const size_t bytes = count * red.elementSize();
-  const int v = (ctx.rank() - root + P) % P;
+  const BinomialNode node(ctx.rank(), root, P);
   const uint64_t slot = Context::makeSlot(seq, 0);
-  const int span = lowBitOrSpan(v, P);
   int children = 0;
-  for (int m = 1; m < span && v + m < P; m <<= 1) children++;
+  for (int m = 1; node.hasChild(m); m <<= 1) children++;
 
   const void* cur = in;
   if (children > 0) {
-    uint8_t* acc = v == 0 ? static_cast<uint8_t*>(out) : static_cast<uint8_t*>(ctx.scratch(bytes, 0));
+    uint8_t* acc = node.isRoot() ? static_cast<uint8_t*>(out) : static_cast<uint8_t*>(ctx.scratch(bytes, 0));
     uint8_t* incoming = static_cast<uint8_t*>(ctx.scratch(bytes * children, 1));
     RequestList reqs(ctx, children);
     Request* req[32];
     int c = 0;
-    for (int m = 1; m < span && v + m < P; m <<= 1, c++) {
-      req[c] = reqs.recv((v + m + root) % P, slot, incoming + c * bytes, bytes);
+    for (int m = 1; node.hasChild(m); m <<= 1, c++) {
+      req[c] = reqs.recv(node.child(m), slot, incoming + c * bytes, bytes);
     }
     for (c = 0; c < children; c++) {
       reqs.wait(req[c]);
@@ -45,10 +44,10 @@ void reduceBinomial(Context& ctx, uint64_t seq, const void* in, void* out, size_
     }
     reqs.waitAll();
   }
-  if (v == 0) {
+  if (node.isRoot()) {
     if (cur != out) std::memcpy(out, cur, bytes);
   } else {
-    ctx.send((v - span + root) % P, slot, cur, bytes);
+    ctx.send(node.parent(), slot, cur, bytes);
   }
 }
 

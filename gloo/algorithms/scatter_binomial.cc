@@ -19,23 +19,19 @@ namespace gloo::algorithms {
 void scatterBinomial(Context& ctx, uint64_t seq, const void* in, void* out, size_t bytes,
                      int root) {
   const int P = ctx.size();
-  const int v = (ctx.rank() - root + P) % P;
+  const BinomialNode node(ctx.rank(), root, P);
   const uint64_t slot = Context::makeSlot(seq, 0);
-  const int span = lowBitOrSpan(v, P);
-  const int n = span < P - v ? span : P - v;
-  auto childLen = [&](int m) { return m < P - v - m ? m : P - v - m; };
 
-  if (v != 0) {
-    const int parent = (v - span + root) % P;
-    if (n == 1) {
-      ctx.recv(parent, slot, out, bytes);
+  if (!node.isRoot()) {
+    if (node.size == 1) {
+      ctx.recv(node.parent(), slot, out, bytes);
       return;
     }
-    uint8_t* t = static_cast<uint8_t*>(ctx.scratch(bytes * n, 0));
-    ctx.recv(parent, slot, t, bytes * n);
+    uint8_t* t = static_cast<uint8_t*>(ctx.scratch(bytes * node.size, 0));
+    ctx.recv(node.parent(), slot, t, bytes * node.size);
     RequestList reqs(ctx, ceilLog2(P));
-    for (int m = span >> 1; m >= 1; m >>= 1) {
-      if (v + m < P) reqs.send((v + m + root) % P, slot, t + bytes * m, bytes * childLen(m));
+    for (int m = node.span >> 1; m >= 1; m >>= 1) {
+      if (node.hasChild(m)) reqs.send(node.child(m), slot, t + bytes * m, bytes * node.childSize(m));
     }
     std::memcpy(out, t, bytes);
     reqs.waitAll();
@@ -43,9 +39,9 @@ void scatterBinomial(Context& ctx, uint64_t seq, const void* in, void* out, size
   }
 
   RequestList reqs(ctx, ceilLog2(P));
-  for (int m = span >> 1; m >= 1; m >>= 1) {
-    if (m >= P) continue;
-    const int len = childLen(m);
+  for (int m = node.span >> 1; m >= 1; m >>= 1) {
+    if (!node.hasChild(m)) continue;
+    const int len = node.childSize(m);
     const int a = m + root;
     if (a < P && a + len > P) {
       // Relative range wraps: absolute blocks a .. P-1 then 0 .. rest.
