@@ -34,4 +34,15 @@ class IoError : public Error {
   using Error::Error;
 };
 
+// Rethrows `e` as the same kind of error (InvalidArgument, TimeoutError,
+// IoError, else Error) with `prefix` in front of its message: how an outer
+// layer adds its facts (context, collective, algorithm) to an inner error.
+[[noreturn]] inline void rethrowWithPrefix(const Error& e, const std::string& prefix) {
+  const std::string msg = prefix + e.what();
+  if (dynamic_cast<const InvalidArgument*>(&e)) throw InvalidArgument(msg);
+  if (dynamic_cast<const TimeoutError*>(&e)) throw TimeoutError(msg);
+  if (dynamic_cast<const IoError*>(&e)) throw IoError(msg);
+  throw Error(msg);
+}
+
 }  // namespace gloo

@@ -56,14 +56,6 @@ const Algorithm& find(const std::string& name) {
   throw InvalidArgument("allreduce: internal error: selected unknown algorithm '" + name + "'");
 }
 
-[[noreturn]] void rethrowWithCollective(const Error& e) {
-  const std::string msg = std::string("allreduce: ") + e.what();
-  if (dynamic_cast<const InvalidArgument*>(&e)) throw InvalidArgument(msg);
-  if (dynamic_cast<const TimeoutError*>(&e)) throw TimeoutError(msg);
-  if (dynamic_cast<const IoError*>(&e)) throw IoError(msg);
-  throw Error(msg);
-}
-
 const char* run(Context& ctx, const AllreduceArgs& a) {
   const size_t es = a.reduction.elementSize();
   const size_t bytes = a.count * es;
@@ -104,7 +96,7 @@ const char* allreduce(Context& ctx, const AllreduceArgs& a) {
   try {
     return run(ctx, a);
   } catch (const Error& e) {
-    rethrowWithCollective(e);
+    rethrowWithPrefix(e, "allreduce: ");
   }
 }
 

@@ -82,14 +82,9 @@ Context::~Context() = default;
 
 transport::Deadline Context::deadline() const { return transport::Clock::now() + opts_.timeout; }
 
-void Context::rethrow(const std::exception& e, const char* what) {
-  std::string msg = std::string("context '") + opts_.name + "' rank " + std::to_string(rank_) + "/" +
-                    std::to_string(size_) + " sequence " + std::to_string(seq_) + " (" + what +
-                    "): " + e.what();
-  if (dynamic_cast<const TimeoutError*>(&e)) throw TimeoutError(msg);
-  if (dynamic_cast<const InvalidArgument*>(&e)) throw InvalidArgument(msg);
-  if (dynamic_cast<const IoError*>(&e)) throw IoError(msg);
-  throw Error(msg);
+void Context::rethrow(const Error& e, const char* what) {
+  rethrowWithPrefix(e, std::string("context '") + opts_.name + "' rank " + std::to_string(rank_) + "/" +
+                           std::to_string(size_) + " sequence " + std::to_string(seq_) + " (" + what + "): ");
 }
 
 void Context::isend(Request& r, int peer, uint64_t slot, const void* data, size_t size) {

@@ -97,7 +97,7 @@ class Context : public std::enable_shared_from_this<Context> {
 
  private:
   transport::Deadline deadline() const;
-  [[noreturn]] void rethrow(const std::exception& e, const char* what);
+  [[noreturn]] void rethrow(const Error& e, const char* what);
 
   std::unique_ptr<transport::Context> tc_;
   std::shared_ptr<transport::Device> device_;

@@ -254,14 +254,8 @@ void runGuarded(Context& ctx, const char* collective, const char* algorithm, F&&
   };
   try {
     fn();
-  } catch (const InvalidArgument& e) {
-    throw InvalidArgument(prefix() + e.what());
-  } catch (const TimeoutError& e) {
-    throw TimeoutError(prefix() + e.what());
-  } catch (const IoError& e) {
-    throw IoError(prefix() + e.what());
   } catch (const Error& e) {
-    throw Error(prefix() + e.what());
+    rethrowWithPrefix(e, prefix());
   }
 }
 
