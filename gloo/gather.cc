@@ -50,17 +50,8 @@ const char* gatherv(Context& ctx, const GathervArgs& a) {
   static const std::vector<std::string> kAlgorithms = {"linear"};
   constexpr const char* kName = "gatherv";
   const int P = ctx.size(), r = ctx.rank();
-  checkRoot(kName, ctx, a.root);
-  checkVectorSize(kName, "bytes", a.bytes.size(), P);
+  const size_t total = checkRootedBlocks(kName, ctx, a.root, a.bytes, a.displs, a.out, "out", a.in, "in");
   const bool isRoot = r == a.root;
-  size_t total = 0;
-  for (size_t b : a.bytes) total = checkedAdd(kName, "bytes", total, b);
-  if (isRoot) {
-    const size_t extent = checkLayout(kName, "bytes", "displs", a.bytes, a.displs, P);
-    checkBuffer(kName, "out", a.out, extent);
-  } else {
-    checkBuffer(kName, "in", a.in, a.bytes[r]);
-  }
   const char* algo = stableName(
       kName, kAlgorithms,
       selectAlgorithm({Collective::kGatherv, total / P, P, true}, a.algorithm, kAlgorithms));

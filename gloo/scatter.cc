@@ -50,17 +50,8 @@ const char* scatterv(Context& ctx, const ScattervArgs& a) {
   static const std::vector<std::string> kAlgorithms = {"linear"};
   constexpr const char* kName = "scatterv";
   const int P = ctx.size(), r = ctx.rank();
-  checkRoot(kName, ctx, a.root);
-  checkVectorSize(kName, "bytes", a.bytes.size(), P);
+  const size_t total = checkRootedBlocks(kName, ctx, a.root, a.bytes, a.displs, a.in, "in", a.out, "out");
   const bool isRoot = r == a.root;
-  size_t total = 0;
-  for (size_t b : a.bytes) total = checkedAdd(kName, "bytes", total, b);
-  if (isRoot) {
-    const size_t extent = checkLayout(kName, "bytes", "displs", a.bytes, a.displs, P);
-    checkBuffer(kName, "in", a.in, extent);
-  } else {
-    checkBuffer(kName, "out", a.out, a.bytes[r]);
-  }
   const char* algo = stableName(
       kName, kAlgorithms,
       selectAlgorithm({Collective::kScatterv, total / P, P, true}, a.algorithm, kAlgorithms));

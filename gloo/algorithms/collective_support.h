@@ -244,6 +244,27 @@ inline size_t checkLayout(const char* collective, const char* sizesArg, const ch
   return extent;
 }
 
+// Validation shared by gatherv and scatterv: the root, one size per rank,
+// at the root the layout of every block inside `rootBuffer` (argument
+// `rootArg`), elsewhere this rank's own block in `ownBuffer` (`ownArg`).
+// Returns the total of all blocks.
+inline size_t checkRootedBlocks(const char* collective, Context& ctx, int root,
+                                const std::vector<size_t>& bytes, const std::vector<size_t>& displs,
+                                const void* rootBuffer, const char* rootArg, const void* ownBuffer,
+                                const char* ownArg) {
+  checkRoot(collective, ctx, root);
+  checkVectorSize(collective, "bytes", bytes.size(), ctx.size());
+  size_t total = 0;
+  for (size_t b : bytes) total = checkedAdd(collective, "bytes", total, b);
+  if (ctx.rank() == root) {
+    const size_t extent = checkLayout(collective, "bytes", "displs", bytes, displs, ctx.size());
+    checkBuffer(collective, rootArg, rootBuffer, extent);
+  } else {
+    checkBuffer(collective, ownArg, ownBuffer, bytes[ctx.rank()]);
+  }
+  return total;
+}
+
 // Runs an algorithm; a gloo::Error escaping it is rethrown as the same type
 // with the collective, algorithm and rank prepended.
 template <typename F>
