@@ -45,11 +45,6 @@ void checkRoot(const Call& c, int root) {
   }
 }
 
-// Returns the reduction or sets why.
-std::optional<gloo::Reduction> reduction(Call& c, MPI_Op op, MPI_Datatype dt, const TypeInfo& t) {
-  auto r = makeReduction(op, dt, t, c.why);
-  return r;
-}
 
 size_t engineCount(const TypeInfo& t, const gloo::Reduction& r, long long count) {
   // Predefined ops work on base elements; user ops on whole MPI elements.
@@ -75,7 +70,7 @@ struct Reducing {
 std::optional<Reducing> prepareReduction(Call& c, MPI_Datatype dt, MPI_Op op, long long count) {
   if (!intracomm(c)) return std::nullopt;
   TypeInfo t = describe(dt);
-  auto r = reduction(c, op, dt, t);
+  auto r = makeReduction(op, dt, t, c.why);
   if (!r) return std::nullopt;
   attach(c);
   c.bytes = static_cast<size_t>(count) * t.size;
