@@ -27,6 +27,13 @@ void progressMpi() {
   PMPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, MPI_STATUS_IGNORE);
 }
 
+// A 64-bit id drawn by one rank and broadcast (job and context ids).
+uint64_t randomId() {
+  std::random_device rd;
+  return ((static_cast<uint64_t>(rd()) << 32) ^ rd()) ^
+         static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+}
+
 std::vector<std::string> allgatherStrings(MPI_Comm comm, const std::string& mine, int size) {
   int len = static_cast<int>(mine.size());
   std::vector<int> lens(size), displs(size);
@@ -52,11 +59,7 @@ std::shared_ptr<gloo::Context> buildContext(MPI_Comm comm) {
     // The store holds the addresses; a job id drawn by rank 0 keeps jobs
     // that share a store (one folder, one Redis) apart. Each rank removes
     // its keys once everyone has read them.
-    uint64_t job = 0;
-    if (rank == 0) {
-      std::random_device rd;
-      job = (static_cast<uint64_t>(rd()) << 32) ^ rd();
-    }
+    uint64_t job = rank == 0 ? randomId() : 0;
     PMPI_Bcast(&job, 1, MPI_UINT64_T, 0, comm);
     auto store = gloo::rendezvous::openStore(url);
     gloo::rendezvous::PrefixStore world("gloompi-" + std::to_string(job) + "/world", *store);
@@ -65,12 +68,7 @@ std::shared_ptr<gloo::Context> buildContext(MPI_Comm comm) {
     world.erase("addr/" + std::to_string(rank));
     if (rank == 0) world.erase("ctx/id");
   } else {
-    uint64_t id = 0;
-    if (rank == 0) {
-      std::random_device rd;
-      id = (static_cast<uint64_t>(rd()) << 32) ^ rd() ^
-           static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
-    }
+    uint64_t id = rank == 0 ? randomId() : 0;
     PMPI_Bcast(&id, 1, MPI_UINT64_T, 0, comm);
     auto tc = gDevice->createContext(rank, size, id);
     tc->setPeerAddresses(allgatherStrings(comm, tc->address(), size));
