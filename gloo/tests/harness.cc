@@ -43,6 +43,13 @@ void fillRandom(void* p, size_t n, uint64_t seed, int rank) {
 
 namespace {
 
+ContextOptions contextOptions(const RunOptions& opts) {
+  ContextOptions co;
+  co.timeout = opts.timeout;
+  co.name = "test";
+  return co;
+}
+
 void runThreads(int n, const std::function<void(Context&)>& fn, const RunOptions& opts) {
   rendezvous::HashStore store;
   auto device = transport::local::createDevice();
@@ -52,10 +59,7 @@ void runThreads(int n, const std::function<void(Context&)>& fn, const RunOptions
   for (int r = 0; r < n; ++r) {
     threads.emplace_back([&, r] {
       try {
-        ContextOptions co;
-        co.timeout = opts.timeout;
-        co.name = "test";
-        auto ctx = Context::create(store, device, r, n, co);
+        auto ctx = Context::create(store, device, r, n, contextOptions(opts));
         fn(*ctx);
       } catch (const std::exception& e) {
         std::lock_guard<std::mutex> g(mu);
@@ -94,10 +98,7 @@ void runProcesses(int n, const std::function<void(Context&)>& fn, const RunOptio
         transport::tcp::Options to = transport::tcp::Options::fromConfig();
         to.address = "127.0.0.1";
         auto device = transport::tcp::createDevice(to);
-        ContextOptions co;
-        co.timeout = opts.timeout;
-        co.name = "test";
-        auto ctx = Context::create(store, device, r, n, co);
+        auto ctx = Context::create(store, device, r, n, contextOptions(opts));
         fn(*ctx);
       } catch (const std::exception& e) {
         failure = e.what();
