@@ -421,7 +421,14 @@ void TcpContext::onOutEvent(int peer, short revents) {
       p.out = Out::kClosed;
       p.closedReason = why;
       // The peer's context is gone; if it never connected to us, nothing
-      // will ever arrive from it.
+      // will ever arrive from it. Its connection to us may still wait in the
+      // listener's queue or among the accepted sockets whose handshake we
+      // have not read yet (it connected, sent everything and closed before
+      // we got to it in this poll round): take those first.
+      if (p.in == In::kNone && p.recvHead) {
+        acceptAll();
+        for (size_t i = 0; i < pending_.size(); ++i) readPending(i);
+      }
       if (p.in == In::kNone && p.recvHead) {
         connectionLost(peer, "the peer closed its end before sending slot " + std::to_string(p.recvHead->slot));
       }
