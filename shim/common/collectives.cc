@@ -9,6 +9,7 @@
 #include "common/error.h"
 #include "gloo/collectives.h"
 #include "shim/common/comm_registry.h"
+#include "shim/common/errors.h"
 #include "shim/common/op.h"
 #include "shim/common/staging.h"
 
@@ -20,14 +21,16 @@ using gloo::InvalidArgument;
 bool isInPlace(const void* p) { return p == MPI_IN_PLACE; }
 
 void checkCount(const Call& c, long long n, const char* what) {
-  if (n < 0) throw InvalidArgument(std::string(c.name) + ": negative " + what + " " + std::to_string(n));
+  if (n < 0) {
+    throw MpiArgumentError(MPI_ERR_COUNT, std::string(c.name) + ": negative " + what + " " + std::to_string(n));
+  }
 }
 
 // Intercommunicators are not offloaded.
 bool intracomm(Call& c) {
   int inter = 0;
   if (PMPI_Comm_test_inter(c.comm, &inter) != MPI_SUCCESS) {
-    throw InvalidArgument(std::string(c.name) + ": invalid communicator");
+    throw MpiArgumentError(MPI_ERR_COMM, std::string(c.name) + ": invalid communicator");
   }
   if (inter) {
     c.why = "intercommunicator";
@@ -40,8 +43,9 @@ void attach(Call& c) { c.ctx = contextFor(c.comm); }
 
 void checkRoot(const Call& c, int root) {
   if (root < 0 || root >= c.ctx->size()) {
-    throw InvalidArgument(std::string(c.name) + ": root " + std::to_string(root) + " out of range for " +
-                          commName(c.comm) + " of size " + std::to_string(c.ctx->size()));
+    throw MpiArgumentError(MPI_ERR_ROOT, std::string(c.name) + ": root " + std::to_string(root) +
+                                             " out of range for " + commName(c.comm) + " of size " +
+                                             std::to_string(c.ctx->size()));
   }
 }
 

@@ -9,6 +9,7 @@
 namespace gloompi {
 
 int errorClassOf(const std::exception& e) {
+  if (auto* m = dynamic_cast<const MpiArgumentError*>(&e)) return m->errorClass();
   if (dynamic_cast<const gloo::InvalidArgument*>(&e)) return MPI_ERR_ARG;
   if (dynamic_cast<const gloo::TimeoutError*>(&e)) return MPI_ERR_OTHER;
   if (dynamic_cast<const gloo::IoError*>(&e)) return MPI_ERR_OTHER;

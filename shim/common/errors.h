@@ -11,10 +11,26 @@
 #include <mpi.h>
 
 #include <exception>
+#include <string>
+
+#include "common/error.h"
 
 #include "shim/common/collectives.h"
 
 namespace gloompi {
+
+// A bad argument for which MPI defines its own error class (MPI_ERR_ROOT,
+// MPI_ERR_COUNT, MPI_ERR_COMM); any other gloo::InvalidArgument maps to
+// MPI_ERR_ARG.
+class MpiArgumentError : public gloo::InvalidArgument {
+ public:
+  MpiArgumentError(int errorClass, const std::string& what)
+      : gloo::InvalidArgument(what), errorClass_(errorClass) {}
+  int errorClass() const { return errorClass_; }
+
+ private:
+  int errorClass_;
+};
 
 // Error class for an exception thrown by the engine.
 int errorClassOf(const std::exception& e);
